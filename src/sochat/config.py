@@ -1,0 +1,99 @@
+"""Settings, built once (from the environment and CLI flags) and passed in; nothing else reads env."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "SOCHAT_"
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob sochat has. Environment names are ``SOCHAT_`` + the upper-cased field name."""
+
+    database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'sochat.db'}")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    demo: bool = False
+    # URL prefix NetServer is usually mounted under ("/SuperOffice"); "" serves /api at the root.
+    root_path: str = ""
+    base_timezone: str = "UTC"
+    default_language: str = "en"
+    max_body_bytes: int = 1_048_576
+    max_header_bytes: int = 16_384
+    # Basic auth re-sends the password on every request; argon2 verification costs tens of
+    # milliseconds, so a verified password is remembered this long (0 = never).
+    credential_cache_seconds: float = 60.0
+    basic_auth: bool = True
+    ticket_ttl_seconds: int = 8 * 3600
+    app_tokens: tuple[str, ...] = ()
+    require_app_token: bool = False
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_jwks_file: str = ""
+    oidc_jwks_url: str = ""
+    oidc_user_claim: str = "preferred_username"
+    cors_origins: tuple[str, ...] = ()
+    cookie_secure: bool = True
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, /, **overrides: object) -> Settings:
+        """Defaults, then ``SOCHAT_*`` variables, then explicit overrides (CLI flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            try:
+                values[f.name] = _convert(f.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.max_body_bytes < 1024:
+            raise ValueError("max_body_bytes must be at least 1024")
+        if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
+            raise ValueError("root_path must start with '/' and not end with one (e.g. /SuperOffice)")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _convert(type_name: object, raw: str) -> object:
+    text = str(type_name)
+    if text == "bool":
+        return _bool(raw)
+    if text == "int":
+        return int(raw)
+    if text == "float":
+        return float(raw)
+    if text.startswith("tuple"):
+        return _list(raw)
+    return raw
