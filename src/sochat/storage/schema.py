@@ -1,0 +1,405 @@
+"""The database schema: SQLAlchemy Core tables, one definition for SQLite and PostgreSQL.
+
+Conventions: singular snake_case table names, ``id`` primary keys, constraint names from
+the naming convention (so migrations can address them on both engines). Datetimes are
+naive UTC in ``DateTime`` columns (``timestamp without time zone`` on PostgreSQL); the
+repositories convert to and from UTC-aware values. Enums are stored as their integers,
+free-form settings (widget, opening hours, bot, extra fields) as JSON text.
+
+Column lengths follow the SuperOffice table reference (entities.md section 7). The CRM
+tables (person, contact, project, sale, ticket) hold only what the nested summaries of
+the chat carriers show; their links are plain ints where 0 means "none", as in the domain.
+
+Any change here needs an Alembic revision in ``migrations/versions``;
+``tests/storage/test_migrations.py`` fails while the two disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Column helpers. NOT NULL columns carry server defaults equal to the domain defaults, so
+# a row inserted with only some columns (demo data, later migrations) is still valid.
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _str(name: str, length: int = 255) -> Column[str]:
+    return Column(name, String(length), nullable=False, server_default="")
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False, server_default="")
+
+
+def _int(name: str, default: int = 0) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default=str(default))
+
+
+def _opt_int(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=True)
+
+
+def _bool(name: str) -> Column[bool]:
+    return Column(name, Boolean, nullable=False, server_default=false())
+
+
+def _float(name: str) -> Column[float]:
+    return Column(name, Double, nullable=False, server_default="0")
+
+
+def _ts(name: str) -> Column[Any]:
+    return Column(name, DateTime, nullable=True)
+
+
+def _json(name: str, *, nullable: bool) -> Column[str]:
+    if nullable:
+        return Column(name, Text, nullable=True)
+    return Column(name, Text, nullable=False, server_default="{}")
+
+
+# ---------------------------------------------------------------------------
+# Users and their login tickets
+
+associate = Table(
+    "associate",
+    metadata,
+    _id(),
+    _str("name"),
+    _str("user_name"),
+    # lower(user_name), or NULL when there is no user name: NULLs never collide in a
+    # unique index, so resource associates without a login can coexist.
+    Column("user_name_key", String(255), nullable=True),
+    _str("password_hash"),
+    # Bumped by every password change; starts at 1 so that 0 can mean "no such associate".
+    _int("credentials_version", 1),
+    _int("person_id"),
+    _int("rank"),
+    _str("tooltip"),
+    _int("type", 1),
+    _int("group_idx"),
+    _str("full_name"),
+    _str("formal_name"),
+    _bool("deleted"),
+    _int("ej_user_id"),
+    _bool("is_chat_agent"),
+    _bool("is_chat_admin"),
+    _bool("chat_present"),
+    _json("extra_fields", nullable=False),
+    Index("ix_associate_user_name_key", "user_name_key", unique=True),
+)
+
+issued_ticket = Table(
+    "issued_ticket",
+    metadata,
+    Column("ticket_hash", String(64), primary_key=True),
+    Column(
+        "associate_id",
+        Integer,
+        ForeignKey("associate.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("issued_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    _bool("revoked"),
+)
+
+# ---------------------------------------------------------------------------
+# CRM records a chat session links to (see domain/crm.py)
+
+person = Table(
+    "person",
+    metadata,
+    _id(),
+    _str("firstname"),
+    _str("lastname"),
+    _str("middle_name"),
+    _str("mrmrs"),
+    _str("position"),
+    _str("title"),
+    _text("description"),
+    _str("email"),
+    _str("email_name"),
+    _str("direct_phone"),
+    _str("mobile_phone"),
+    _str("fax_phone"),
+    _int("country_id"),
+    _int("contact_id"),
+    _bool("retired"),
+    _int("rank"),
+    _int("associate_id"),
+    _bool("use_person_address"),
+    _str("kanafname"),
+    _str("kanalname"),
+    _str("post1"),
+    _str("post2"),
+    _str("post3"),
+    _int("ticket_priority_id"),
+    _int("support_language_id"),
+    _int("support_associate_id"),
+    _str("category_name"),
+    _str("person_number"),
+)
+
+contact = Table(
+    "contact",
+    metadata,
+    _id(),
+    _str("name"),
+    _str("org_nr"),
+    _str("department"),
+    _str("url"),
+    _str("url_name"),
+    _str("city"),
+    _str("direct_phone"),
+    _str("fax"),
+    _int("associate_id"),
+    _int("country_id"),
+    _str("country_name"),
+    _str("email_address"),
+    _str("email_address_name"),
+    _str("kananame"),
+    _str("business_name"),
+    _str("category_name"),
+    _str("address1"),
+    _str("zipcode"),
+    _bool("is_owner_contact"),
+    _str("number1"),
+    _str("number2"),
+)
+
+project = Table(
+    "project",
+    metadata,
+    _id(),
+    _str("name"),
+    _text("description"),
+    _str("url"),
+    _str("url_name"),
+    _int("type_id"),
+    _str("type_name"),
+    _int("associate_id"),
+    _int("status_id"),
+    _str("status_name"),
+    _int("text_id"),
+    _ts("updated"),
+    _ts("publish_from"),
+    _ts("publish_to"),
+    _bool("is_published"),
+    _str("project_number"),
+    _int("event_id"),
+    _ts("start_date"),
+)
+
+sale = Table(
+    "sale",
+    metadata,
+    _id(),
+    _str("title"),
+    _text("description"),
+    _ts("sale_date"),
+    _float("amount"),
+    _str("currency"),
+    _int("probability"),
+    _float("earning"),
+    _int("status", 1),
+    _int("completed", 1),
+    _int("contact_id"),
+    _int("person_id"),
+    _int("project_id"),
+    _int("associate_id"),
+    _int("sale_type_id"),
+    _str("sale_type_name"),
+    _ts("next_due_date"),
+    _str("number"),
+)
+
+ticket = Table(
+    "ticket",
+    metadata,
+    _id(),
+    _str("title"),
+    _ts("created_at"),
+    _ts("last_changed"),
+    _ts("read_by_owner"),
+    _ts("read_by_customer"),
+    _ts("first_read_by_user"),
+    _ts("activate"),
+    _ts("closed_at"),
+    _ts("replied_at"),
+    _ts("alert_timeout"),
+    _ts("deadline"),
+    _int("created_by", 1),
+    _str("author"),
+    _int("owned_by", 1),
+    _int("category_id"),
+    _str("category_name"),
+    _str("category_fullname"),
+    _int("slevel", 2),
+    _int("priority_id"),
+    _str("priority_name"),
+    _int("base_status", 1),
+    _int("ticket_status"),
+    _str("ticket_status_name"),
+    _int("origin", 11),
+    _int("person_id"),
+    _int("contact_id"),
+    _int("alert_level"),
+    _int("connect_id"),
+    _int("read_status", 1),
+    _int("num_replies"),
+    _int("num_messages"),
+    _str("from_address"),
+    _str("language"),
+    _int("sale_id"),
+    _int("project_id"),
+    _int("ticket_type_id"),
+    _str("ticket_type_name"),
+)
+
+# ---------------------------------------------------------------------------
+# Chat (behaviour.md section 7)
+
+chat_topic = Table(
+    "chat_topic",
+    metadata,
+    _id(),
+    _str("name"),
+    _str("description"),
+    _text("welcome_message"),
+    _opt_int("language_id"),
+    _ts("last_accept"),
+    _int("seconds_pr_accept"),
+    _str("alert_recipient"),
+    _opt_int("alert_template_id"),
+    _int("flags"),
+    _str("badge_header"),
+    _str("custom_queue_text"),
+    _int("warn_new_chat_minutes"),
+    _int("warn_manager_new_chat_minutes"),
+    _int("warn_chat_message_minutes"),
+    _int("warn_manager_chat_message_minutes"),
+    _bool("ticket_enabled"),
+    _opt_int("ticket_category_id"),
+    _opt_int("ticket_priority_id"),
+    _bool("opening_hours_enabled"),
+    _json("opening_hours", nullable=True),
+    _json("widget", nullable=True),
+    _bool("bot_enabled"),
+    _json("bot_settings", nullable=True),
+    _int("offline_form_time_limit"),
+    _int("offline_form_queue_length"),
+    _bool("widget_enable_rating"),
+    _str("widget_rating_text", 1024),
+    _ts("updated_at"),
+)
+
+chat_topic_user = Table(
+    "chat_topic_user",
+    metadata,
+    _id(),
+    Column("topic_id", Integer, ForeignKey("chat_topic.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    _bool("can_respond"),
+    _bool("can_listen"),
+    _bool("can_manage"),
+    _bool("can_notify"),
+    UniqueConstraint("topic_id", "associate_id"),
+)
+
+chat_session = Table(
+    "chat_session",
+    metadata,
+    _id(),
+    Column("topic_id", Integer, ForeignKey("chat_topic.id"), nullable=False, index=True),
+    # The agent and the pending transfer target are sochat's own associates. The CRM
+    # links are not foreign keys: CRM records may be synced in later or purged, and a
+    # dangling link simply resolves to no summary.
+    Column("user_id", Integer, ForeignKey("associate.id"), nullable=True, index=True),
+    Column("person_id", Integer, nullable=True, index=True),
+    _opt_int("contact_id"),
+    _opt_int("project_id"),
+    _opt_int("sale_id"),
+    _opt_int("ticket_id"),
+    Column("transfer_to_id", Integer, ForeignKey("associate.id"), nullable=True),
+    _str("customer_alias", 64),
+    _str("customer_host", 255),
+    _str("customer_name", 255),
+    _str("customer_email", 255),
+    _str("customer_phone", 32),
+    _str("customer_company_name", 255),
+    _bool("customer_consented"),
+    Column("status", Integer, nullable=False),
+    _str("first_message", 1024),
+    _str("last_message", 1024),
+    _ts("when_requested"),
+    _ts("when_started"),
+    _ts("when_ended"),
+    _ts("when_idle"),
+    _ts("when_fetched"),
+    _str("session_key", 255),
+    _int("initial_queue_pos"),
+    _int("alert_level"),
+    _int("rank"),
+    _int("flags"),
+    _bool("chatbot_is_active"),
+    _int("rating"),
+    _ts("updated_at"),
+    # The queue: "sessions with status X in topic Y, in id order".
+    Index("ix_chat_session_status_topic_id_id", "status", "topic_id", "id"),
+    # Session ids are shown to users and used as references: never reuse one (SQLite
+    # would reuse the highest rowid after a delete without AUTOINCREMENT).
+    sqlite_autoincrement=True,
+)
+
+chat_message = Table(
+    "chat_message",
+    metadata,
+    _id(),
+    Column("session_id", Integer, ForeignKey("chat_session.id", ondelete="CASCADE"), nullable=False),
+    _text("message"),
+    _str("author", 255),
+    _int("type"),
+    _int("special_type"),
+    _str("special_param", 255),
+    _bool("read_by_customer"),
+    # The ejuser that wrote it, -1 for the customer (not a foreign key for that reason).
+    _int("created_by", -1),
+    Column("when_posted", DateTime, nullable=False),
+    # GetChatMessages(session, after=id) reads this range; also serves the cascade.
+    Index("ix_chat_message_session_id_id", "session_id", "id"),
+    # Message ids are a global polling cursor and must never go backwards or be reused.
+    sqlite_autoincrement=True,
+)
+
+ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
