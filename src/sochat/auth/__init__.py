@@ -1,0 +1,1 @@
+"""Who is calling: passwords, SOTickets, OIDC bearer tokens and browser sessions."""
