@@ -61,6 +61,48 @@ def new_session_right(caller: Associate, memberships: Iterable[TopicMembership])
     return RowRight(int(TableRightBit.Select), "SR_CHAT_NO_RESPOND_RIGHT")
 
 
+def session_right(
+    caller: Associate,
+    session_topic: int,
+    owner: int | None,
+    transfer_to: int | None,
+    membership: TopicMembership | None,
+) -> RowRight:
+    """Rights on a stored session (behaviour.md 5.5).
+
+    Members of the topic see its sessions; the owner, the topic's managers and
+    responders (for sessions nobody owns yet) may change them; managers may delete.
+    Chat administrators may do everything. Non-members see nothing.
+    """
+    if caller.deleted or not caller.is_chat_agent:
+        return NO_RIGHTS
+    if caller.is_chat_admin:
+        return RowRight(int(FULL))
+    me = caller.associate_id
+    involved = me in (owner, transfer_to)
+    if membership is None or membership.topic_id != session_topic or not membership.is_member:
+        return RowRight(int(TableRightBit.Select)) if involved else RowRight(0, "SR_CHAT_NOT_TOPIC_MEMBER")
+    mask = TableRightBit.Select
+    if involved or membership.can_manage or (membership.can_respond and owner is None):
+        mask |= TableRightBit.Update
+    if membership.can_respond:
+        mask |= TableRightBit.Insert
+    if membership.can_manage:
+        mask |= TableRightBit.Delete
+    return RowRight(int(mask))
+
+
+def topic_right(caller: Associate, membership: TopicMembership | None) -> RowRight:
+    """Rights on a topic: administrators configure topics (Q17); members may read them."""
+    if caller.deleted or not caller.is_chat_agent:
+        return NO_RIGHTS
+    if caller.is_chat_admin:
+        return RowRight(int(FULL))
+    if membership is not None and membership.is_member:
+        return RowRight(int(TableRightBit.Select), "SR_CHAT_NO_MANAGE_RIGHT")
+    return RowRight(0, "SR_CHAT_NOT_TOPIC_MEMBER")
+
+
 def field_right(row: RowRight, rule: FieldRule, *, new_row: bool) -> RowRight:
     """A field's right follows its row: writable where the row may be written (Insert for a
     new row, Update for a stored one), read-only where the server maintains the value."""
