@@ -146,3 +146,29 @@ async def test_the_demo_chat_links_resolve(db: SqlDatabase) -> None:
     ]
     assert rows[0].message == session.first_message
     assert rows[-1].message == session.last_message
+
+
+async def test_the_demo_reads_back_through_the_repositories(db: SqlDatabase) -> None:
+    await load_demo(db, fake_hash, now=NOW)
+    async with db.read() as uow:
+        (topic,) = await uow.topics.list()
+        assert topic.name == "Support"
+        assert topic.welcome_message == DEMO_WELCOME_MESSAGE
+        assert topic.updated_at is not None
+        assert topic.updated_at < NOW
+        members = await uow.topics.members(topic.topic_id)
+        assert len(members) == 2
+        assert all(m.can_respond for m in members)
+        assert await uow.topics.present_responders(topic.topic_id) == 2
+        assert [a.user_name for a in await uow.associates.chat_agents()] == ["tje0", "tje1"]
+        (session,) = await uow.sessions.for_user([topic.topic_id], members[0].associate_id, NOW)
+        assert await uow.sessions.get_by_key(session.session_key) == session
+        messages = await uow.messages.list(session.chat_session_id)
+        assert [m.message for m in messages] == [
+            session.first_message,
+            messages[1].message,
+            session.last_message,
+        ]
+        assert all(m.read_by_customer for m in messages)
+        assert messages[0].when_posted is not None
+        assert messages[0].when_posted.tzinfo is UTC

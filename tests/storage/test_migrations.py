@@ -11,8 +11,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, DefaultClause, MetaData, String, inspect
+from sqlalchemy import Column, Connection, DefaultClause, MetaData, String, inspect, text
 
+from sochat.domain.enums import ChatSessionStatus
+from sochat.domain.topic import ChatTopic, ListRef
 from sochat.storage.database import SqlDatabase
 from sochat.storage.migrate import (
     alembic_config,
@@ -110,10 +112,19 @@ class TestUpgrade:
         assert indexes["ix_associate_user_name_key"] == (("user_name_key",), True)
         assert indexes["ix_chat_session_status_topic_id_id"] == (("status", "topic_id", "id"), False)
         assert indexes["ix_chat_message_session_id_id"] == (("session_id", "id"), False)
+        assert indexes["ix_chat_session_topic_id_status_when_requested"] == (
+            ("topic_id", "status", "when_requested"),
+            False,
+        )
+        assert indexes["ix_chat_session_user_id_status"] == (("user_id", "status"), False)
+        # Replaced by the two above, which lead with the same column.
+        assert "ix_chat_session_topic_id" not in indexes
+        assert "ix_chat_session_user_id" not in indexes
         for name in (
-            "ix_chat_session_topic_id",
-            "ix_chat_session_user_id",
             "ix_chat_session_person_id",
+            "ix_chat_session_transfer_to_id",
+            "ix_chat_session_when_ended",
+            "ix_chat_session_session_key",
             "ix_chat_topic_user_topic_id",
             "ix_chat_topic_user_associate_id",
             "ix_issued_ticket_associate_id",
@@ -137,6 +148,48 @@ class TestUpgrade:
 
         kinds = {(d[0][0] if isinstance(d, list) else d[0]) for d in await _inspect(db_url, diffs)}
         assert kinds == {"add_column", "modify_default"}
+
+    async def test_0002_keeps_existing_rows_and_they_load(self, db_url: str) -> None:
+        await downgrade(db_url, "base")
+        await upgrade(db_url, "0001")
+        rows = text(
+            "INSERT INTO chat_topic (name, language_id, ticket_category_id, seconds_pr_accept, flags) "
+            "VALUES ('Old', 3, 4, 42, 5);"
+        )
+        session = text("INSERT INTO chat_session (topic_id, status, session_key) VALUES (1, 4, 'k')")
+
+        def fill(conn: Connection) -> None:
+            conn.execute(rows)
+            conn.execute(session)
+            conn.commit()
+
+        await _inspect(db_url, fill)
+        await upgrade(db_url)
+        db = await SqlDatabase.open(db_url)
+        try:
+            async with db.read() as uow:
+                topic = await uow.topics.get(1)
+                queued = await uow.sessions.get_by_key("k")
+        finally:
+            await db.close()
+        assert topic == ChatTopic(
+            topic_id=1,
+            name="Old",
+            language=ListRef(3),
+            ticket_category=ListRef(4),
+            seconds_pr_accept=42,
+            accept_count=0,
+            flags=5,
+        )
+        assert queued is not None
+        assert queued.status is ChatSessionStatus.InQueue
+        # And back: the downgrade (a table rebuild on SQLite) keeps the rows.
+        await downgrade(db_url, "0001")
+        assert await current_revision(db_url) == "0001"
+        names = await _inspect(
+            db_url, lambda conn: conn.execute(text("SELECT name, language_id FROM chat_topic")).all()
+        )
+        assert [tuple(r) for r in names] == [("Old", 3)]
 
     async def test_sqlite_file_is_in_wal_mode(self, sqlite_url: str) -> None:
         db = await SqlDatabase.open(sqlite_url)

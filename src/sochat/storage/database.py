@@ -31,13 +31,22 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from sochat.services.ports import AssociateRepository, CrmRepository, TicketRepository, TopicRepository
+from sochat.services.ports import (
+    AssociateRepository,
+    CrmRepository,
+    MessageRepository,
+    SessionRepository,
+    TicketRepository,
+    TopicRepository,
+)
 from sochat.storage.errors import UnitOfWorkError
 from sochat.storage.repositories import (
     STATEMENTS,
     SqlAssociateRepository,
     SqlCrmRepository,
+    SqlMessageRepository,
     SqlSeeder,
+    SqlSessionRepository,
     SqlTicketRepository,
     SqlTopicRepository,
 )
@@ -63,8 +72,10 @@ class SqlUnitOfWork:
         "connection",
         "crm",
         "dialect",
+        "messages",
         "read_only",
         "seed",
+        "sessions",
         "tickets",
         "topics",
     )
@@ -73,6 +84,8 @@ class SqlUnitOfWork:
     # them invariant, so the concrete classes would not satisfy the protocol.
     associates: AssociateRepository
     topics: TopicRepository
+    sessions: SessionRepository
+    messages: MessageRepository
     tickets: TicketRepository
     crm: CrmRepository
 
@@ -85,6 +98,8 @@ class SqlUnitOfWork:
         self.read_only = read_only
         self.associates = SqlAssociateRepository(connection, sql, writable=writable)
         self.topics = SqlTopicRepository(connection, sql, writable=writable)
+        self.sessions = SqlSessionRepository(connection, sql, writable=writable)
+        self.messages = SqlMessageRepository(connection, sql, writable=writable)
         self.tickets = SqlTicketRepository(connection, sql, writable=writable)
         self.crm = SqlCrmRepository(connection, sql, writable=writable)
         self.seed = SqlSeeder(connection, sql, writable=writable)
@@ -194,7 +209,11 @@ class SqlDatabase:
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = 10) -> SqlDatabase:
-        """Connect (fails fast on a bad URL or server). Does not migrate: see ``migrate.upgrade``."""
+        """Connect (fails fast on a bad URL or server). Does not migrate: see ``migrate.upgrade``.
+
+        On PostgreSQL ``pool_size`` is how many units of work run in parallel (read and
+        write alike); more wait for a connection. SQLite always has one writer.
+        """
         parsed = normalize_url(url)
         if is_sqlite(parsed):
             writer = _sqlite_engine(parsed, writer=True, pool_size=1)

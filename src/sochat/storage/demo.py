@@ -27,8 +27,9 @@ from sochat.domain.enums import (
     TicketSecurityLevel,
     UserType,
 )
+from sochat.domain.message import CUSTOMER, ChatMessage
 from sochat.domain.session import ChatSession
-from sochat.domain.topic import TopicMembership
+from sochat.domain.topic import ChatTopic, TopicMembership
 from sochat.services.ports import Database
 from sochat.storage import schema
 from sochat.storage.database import SqlUnitOfWork
@@ -287,24 +288,27 @@ async def _insert_demo(uow: SqlUnitOfWork, hasher: Callable[[str], str], now: da
         )
     )
 
-    topic_id = await uow.seed.add_topic(
-        DEMO_TOPIC_NAME,
-        description="Customer support chat",
-        welcome_message=DEMO_WELCOME_MESSAGE,
-        badge_header="Chat with us",
-        updated_at=now - timedelta(days=1),
+    topic = await uow.topics.add(
+        ChatTopic(
+            name=DEMO_TOPIC_NAME,
+            description="Customer support chat",
+            welcome_message=DEMO_WELCOME_MESSAGE,
+            badge_header="Chat with us",
+            updated_at=now - timedelta(days=1),
+        )
     )
+    topic_id = topic.topic_id
     for user_name in ("tje0", "tje1"):
-        await uow.seed.add_membership(
+        await uow.topics.upsert_member(
             TopicMembership(topic_id, associates[user_name].associate_id, True, True, True, True)
         )
 
     messages = (
-        (ChatMessageType.ToUser, _FIRST_MESSAGE, kari.full_name, -1, requested + timedelta(seconds=5)),
+        (ChatMessageType.ToUser, _FIRST_MESSAGE, kari.full_name, CUSTOMER, requested + timedelta(seconds=5)),
         (ChatMessageType.ToCustomer, _REPLY, agent.full_name, agent.associate_id, now - timedelta(minutes=8)),
-        (ChatMessageType.ToUser, _LAST_MESSAGE, kari.full_name, -1, now - timedelta(minutes=5)),
+        (ChatMessageType.ToUser, _LAST_MESSAGE, kari.full_name, CUSTOMER, now - timedelta(minutes=5)),
     )
-    session = await uow.seed.add_session(
+    session = await uow.sessions.add(
         ChatSession(
             topic_id=topic_id,
             user_id=agent.associate_id,
@@ -334,12 +338,15 @@ async def _insert_demo(uow: SqlUnitOfWork, hasher: Callable[[str], str], now: da
         )
     )
     for type_, message, author, created_by, posted in messages:
-        await uow.seed.add_message(
-            session.chat_session_id,
-            type=type_,
-            message=message,
-            author=author,
-            created_by=created_by,
-            when_posted=posted,
-            read_by_customer=True,
+        await uow.messages.add(
+            ChatMessage(
+                message_id=0,
+                session_id=session.chat_session_id,
+                type=type_,
+                message=message,
+                author=author,
+                read_by_customer=True,
+                when_posted=posted,
+                created_by=created_by,
+            )
         )

@@ -1,7 +1,8 @@
 """Errors the storage layer raises instead of driver exceptions, so no SQL leaks out.
 
-Both subclass built-in exceptions, so callers that must not import storage can still
-catch them (``ValueError`` for a duplicate, ``PermissionError`` for a write in a read).
+Each subclasses a built-in exception, so callers that must not import storage can still
+catch them (``ValueError`` for a duplicate, ``LookupError`` for a link to a missing row,
+``PermissionError`` for a write in a read).
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ class StorageError(Exception):
 
 class DuplicateKeyError(StorageError, ValueError):
     """An insert would duplicate a unique key (for example a user name)."""
+
+
+class MissingReferenceError(StorageError, LookupError):
+    """A write links to a row that does not exist (a topic, an associate, a session).
+
+    The statement failed inside the database: on PostgreSQL the transaction cannot go on,
+    so let the unit of work end (it rolls back).
+    """
 
 
 class ReadOnlyError(StorageError, PermissionError):

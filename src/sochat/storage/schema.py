@@ -4,7 +4,8 @@ Conventions: singular snake_case table names, ``id`` primary keys, constraint na
 the naming convention (so migrations can address them on both engines). Datetimes are
 naive UTC in ``DateTime`` columns (``timestamp without time zone`` on PostgreSQL); the
 repositories convert to and from UTC-aware values. Enums are stored as their integers,
-free-form settings (widget, opening hours, bot, extra fields) as JSON text.
+free-form settings (widget, opening hours, bot, list references, extra fields) as JSON
+text (codec in ``topic_codec``).
 
 Column lengths follow the SuperOffice table reference (entities.md section 7). The CRM
 tables (person, contact, project, sale, ticket) hold only what the nested summaries of
@@ -298,6 +299,8 @@ chat_topic = Table(
     _opt_int("language_id"),
     _ts("last_accept"),
     _int("seconds_pr_accept"),
+    # How many pick-ups seconds_pr_accept averages over (its running mean's weight).
+    _int("accept_count"),
     _str("alert_recipient"),
     _opt_int("alert_template_id"),
     _int("flags"),
@@ -310,6 +313,9 @@ chat_topic = Table(
     _bool("ticket_enabled"),
     _opt_int("ticket_category_id"),
     _opt_int("ticket_priority_id"),
+    # The list items and template the *_id columns above point at, as shown on the wire
+    # (value, tooltip, name ...): {"language": {...}, "alert_template": {...}, ...}.
+    _json("list_items", nullable=True),
     _bool("opening_hours_enabled"),
     _json("opening_hours", nullable=True),
     _json("widget", nullable=True),
@@ -341,17 +347,18 @@ chat_session = Table(
     "chat_session",
     metadata,
     _id(),
-    Column("topic_id", Integer, ForeignKey("chat_topic.id"), nullable=False, index=True),
+    Column("topic_id", Integer, ForeignKey("chat_topic.id"), nullable=False),
     # The agent and the pending transfer target are sochat's own associates. The CRM
     # links are not foreign keys: CRM records may be synced in later or purged, and a
     # dangling link simply resolves to no summary.
-    Column("user_id", Integer, ForeignKey("associate.id"), nullable=True, index=True),
+    Column("user_id", Integer, ForeignKey("associate.id"), nullable=True),
     Column("person_id", Integer, nullable=True, index=True),
     _opt_int("contact_id"),
     _opt_int("project_id"),
     _opt_int("sale_id"),
     _opt_int("ticket_id"),
-    Column("transfer_to_id", Integer, ForeignKey("associate.id"), nullable=True),
+    # Indexed for "sessions being transferred to me" (and the foreign key).
+    Column("transfer_to_id", Integer, ForeignKey("associate.id"), nullable=True, index=True),
     _str("customer_alias", 64),
     _str("customer_host", 255),
     _str("customer_name", 255),
@@ -364,10 +371,12 @@ chat_session = Table(
     _str("last_message", 1024),
     _ts("when_requested"),
     _ts("when_started"),
-    _ts("when_ended"),
+    # Indexed for "recently ended sessions" in the per-user list.
+    Column("when_ended", DateTime, nullable=True, index=True),
     _ts("when_idle"),
     _ts("when_fetched"),
-    _str("session_key", 255),
+    # The customer side finds its session by key on every poll.
+    Column("session_key", String(255), nullable=False, server_default="", index=True),
     _int("initial_queue_pos"),
     _int("alert_level"),
     _int("rank"),
@@ -375,8 +384,12 @@ chat_session = Table(
     _bool("chatbot_is_active"),
     _int("rating"),
     _ts("updated_at"),
-    # The queue: "sessions with status X in topic Y, in id order".
+    # "Sessions with status X in topic Y, in id order" (SuperOffice's own index).
     Index("ix_chat_session_status_topic_id_id", "status", "topic_id", "id"),
+    # The queue of some topics, oldest request first; also serves the topic_id foreign key.
+    Index("ix_chat_session_topic_id_status_when_requested", "topic_id", "status", "when_requested"),
+    # A user's active sessions (ranks, ongoing counts); also serves the user_id foreign key.
+    Index("ix_chat_session_user_id_status", "user_id", "status"),
     # Session ids are shown to users and used as references: never reuse one (SQLite
     # would reuse the highest rowid after a delete without AUTOINCREMENT).
     sqlite_autoincrement=True,
