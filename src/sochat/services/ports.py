@@ -8,6 +8,7 @@ commit. The domain types travel across; no SQL leaks out.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -15,7 +16,11 @@ from datetime import datetime
 from typing import Protocol
 
 from sochat.domain.crm import Associate, Contact, Person, Project, Sale, Ticket
-from sochat.domain.topic import TopicMembership
+from sochat.domain.enums import ChatSessionStatus
+from sochat.domain.message import ChatMessage
+from sochat.domain.session import ChatSession
+from sochat.domain.topic import ChatTopic, TopicMembership
+from sochat.services.archive import ArchivePage, ArchiveQuery
 
 
 class Clock(Protocol):
@@ -48,7 +53,7 @@ class AssociateRepository(Protocol):
         """Lookup by user name, case-insensitively (SuperOffice user names are)."""
         ...
 
-    async def list(self) -> list[Associate]: ...
+    async def list(self) -> builtins.list[Associate]: ...
     async def add(self, associate: Associate, password_hash: str) -> Associate:
         """Insert; the returned associate carries the new id (ignores ``associate.associate_id``)."""
         ...
@@ -58,10 +63,130 @@ class AssociateRepository(Protocol):
         """A counter bumped by every password change: invalidates cached verifications."""
         ...
 
+    async def chat_agents(self) -> builtins.list[Associate]:
+        """Associates with a chat licence who are not retired, ordered by id."""
+        ...
+
+    async def set_presence(self, associate_id: int, present: bool) -> bool:
+        """Set ``chat_present``; False when there is no such associate."""
+        ...
+
 
 class TopicRepository(Protocol):
-    async def memberships_of(self, associate_id: int) -> list[TopicMembership]:
+    async def memberships_of(self, associate_id: int) -> builtins.list[TopicMembership]:
         """The caller's topic memberships, ordered by topic id."""
+        ...
+
+    async def get(self, topic_id: int) -> ChatTopic | None: ...
+    async def get_many(self, topic_ids: Sequence[int]) -> dict[int, ChatTopic]: ...
+    async def list(self) -> builtins.list[ChatTopic]:
+        """All topics, ordered by id."""
+        ...
+
+    async def add(self, topic: ChatTopic) -> ChatTopic:
+        """Insert (ignores ``topic_id``); returns it with the new id."""
+        ...
+
+    async def update(self, topic: ChatTopic) -> bool:
+        """Replace the stored fields of an existing topic except the pick-up statistics (only
+        ``record_accept`` writes those); False when it does not exist."""
+        ...
+
+    async def delete(self, topic_id: int) -> bool:
+        """Delete the topic with its memberships, sessions and their messages."""
+        ...
+
+    async def record_accept(self, topic_id: int, when: datetime, wait_seconds: int) -> None:
+        """Pick-up statistics: LastAccept = when; SecondsPrAccept = running mean of waits."""
+        ...
+
+    async def members(self, topic_id: int) -> builtins.list[TopicMembership]:
+        """Memberships of a topic ordered by associate id."""
+        ...
+
+    async def member(self, topic_id: int, associate_id: int) -> TopicMembership | None: ...
+    async def upsert_member(self, membership: TopicMembership) -> None:
+        """Insert or replace one membership (unique per topic and associate)."""
+        ...
+
+    async def delete_member(self, topic_id: int, associate_id: int) -> bool: ...
+    async def replace_members(self, topic_id: int, memberships: Sequence[TopicMembership]) -> None:
+        """Make the topic's member list exactly ``memberships`` (delete the others)."""
+        ...
+
+    async def present_responders(self, topic_id: int) -> int:
+        """How many members with CanRespond are present (chat_present) and not retired."""
+        ...
+
+
+class SessionRepository(Protocol):
+    async def get(self, session_id: int, *, for_update: bool = False) -> ChatSession | None:
+        """``for_update`` locks the row until the unit of work ends (PostgreSQL ``FOR UPDATE``;
+        SQLite write transactions are already exclusive)."""
+        ...
+
+    async def get_by_key(self, session_key: str) -> ChatSession | None: ...
+    async def add(self, session: ChatSession) -> ChatSession:
+        """Insert (ignores ``chat_session_id``); returns it with the new id."""
+        ...
+
+    async def update(self, session: ChatSession) -> bool:
+        """Replace every stored field; False when the session does not exist."""
+        ...
+
+    async def delete(self, session_id: int) -> bool:
+        """Delete the session and its messages."""
+        ...
+
+    async def claim(self, session_id: int, user_id: int, when: datetime, rank: int) -> bool:
+        """Atomically take a queued session: ``UPDATE ... SET user_id, status=UserLast,
+        when_started, rank, alert_level=0, transfer_to_id=NULL WHERE id = ? AND status = InQueue
+        AND chatbot_is_active = false``. True only for the one caller whose update matched."""
+        ...
+
+    async def queue(self, topic_ids: Sequence[int], limit: int = 50) -> builtins.list[ChatSession]:
+        """Queued (InQueue, not bot-active) sessions of these topics, oldest first
+        (when_requested, then id)."""
+        ...
+
+    async def queue_length(self, topic_id: int) -> int:
+        """Number of InQueue sessions of the topic."""
+        ...
+
+    async def active_ranks(self, user_id: int) -> set[int]:
+        """Ranks of the user's active (CustomerLast/UserLast) sessions."""
+        ...
+
+    async def ongoing_counts(self) -> dict[int, int]:
+        """user_id -> number of active (CustomerLast/UserLast) sessions they own."""
+        ...
+
+    async def for_user(
+        self, topic_ids: Sequence[int], user_id: int, ended_since: datetime, limit: int = 500
+    ) -> builtins.list[ChatSession]:
+        """Sessions of these topics that are open (status 1-6), or owned by / being transferred
+        to the user, or ended (7, 9, 10, 11) at or after ``ended_since``; never Deleted; ordered
+        by when_requested, id."""
+        ...
+
+    async def with_status(
+        self, statuses: Sequence[ChatSessionStatus], fetched_before: datetime, limit: int = 500
+    ) -> builtins.list[ChatSession]:
+        """Sessions in these statuses whose when_fetched is set and older than the given time."""
+        ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: ChatMessage) -> ChatMessage:
+        """Insert (ignores ``message_id``); returns it with the new, table-wide increasing id."""
+        ...
+
+    async def list(self, session_id: int, after: int = 0, limit: int = 10_000) -> builtins.list[ChatMessage]:
+        """Messages of the session with id > after, ascending by id."""
+        ...
+
+    async def mark_read_by_customer(self, session_id: int) -> int:
+        """Set read_by_customer on the session's messages to the customer; returns the count."""
         ...
 
 
@@ -83,6 +208,8 @@ class CrmRepository(Protocol):
 class UnitOfWork(Protocol):
     associates: AssociateRepository
     topics: TopicRepository
+    sessions: SessionRepository
+    messages: MessageRepository
     tickets: TicketRepository
     crm: CrmRepository
 
@@ -93,3 +220,15 @@ class Database(Protocol):
     def read(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
     def write(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def close(self) -> None: ...
+
+
+# The archive types live with their parser; services/archive.py does not import this module.
+
+
+class ArchiveSearch(Protocol):
+    """The ``ChatSession`` archive provider (S1, T7) over storage."""
+
+    async def chat_sessions(self, query: ArchiveQuery, topic_ids: Sequence[int] | None) -> ArchivePage:
+        """One page of sessions matching ``query``; never Deleted ones. ``topic_ids`` None = all
+        topics; a sequence restricts the list to those topics (an empty one lists nothing)."""
+        ...
