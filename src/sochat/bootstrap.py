@@ -5,20 +5,25 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 
 from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
 from sochat.api.http import Services
-from sochat.api.timezones import base_zone
+from sochat.api.timezones import base_zone, location_by_id
 from sochat.auth.authenticator import Authenticator
 from sochat.auth.oidc import JwtVerifier
 from sochat.config import Settings
-from sochat.services.ports import Database, UnitOfWork
+from sochat.i18n import Translator, translator
+from sochat.services.archive import ArchivePage, ArchiveQuery
+from sochat.services.chat import ChatService
+from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
+from sochat.services.topics import TopicService
 
 log = logging.getLogger("sochat")
 
@@ -55,7 +60,22 @@ class LazyDatabase:
             self._db = None
 
 
-def build_services(settings: Settings, db: Database) -> Services:
+class LazyArchive:
+    """The archive search over the database the lifespan opens."""
+
+    def __init__(self) -> None:
+        self._inner: ArchiveSearch | None = None
+
+    def attach(self, inner: ArchiveSearch) -> None:
+        self._inner = inner
+
+    async def chat_sessions(self, query: ArchiveQuery, topic_ids: Sequence[int] | None) -> ArchivePage:
+        if self._inner is None:
+            raise RuntimeError("the database is not open yet")
+        return await self._inner.chat_sessions(query, topic_ids)
+
+
+def build_services(settings: Settings, db: Database, archive: ArchiveSearch) -> Services:
     verifier = None
     if settings.oidc_issuer:
         verifier = JwtVerifier(
@@ -65,25 +85,46 @@ def build_services(settings: Settings, db: Database) -> Services:
             jwks_url=settings.oidc_jwks_url,
         )
     clock = SystemClock()
+    base = base_zone(settings.base_timezone)
+
+    def zone_for(location_id: int) -> tzinfo:
+        """A topic's opening-hours zone; 0 or an unknown id means the server's base zone."""
+        location = location_by_id(location_id) if location_id else None
+        return ZoneInfo(location.iana) if location else base.zone
+
+    def translator_for(language: str | None) -> Translator:
+        """Texts written into a chat: the widget's language when sochat speaks it."""
+        try:
+            return translator(language or settings.default_language)
+        except ValueError:
+            return translator(settings.default_language)
+
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         auth=Authenticator(settings, db, clock, verifier),
-        tz=TimeZoneResolver(base_zone(settings.base_timezone)),
+        tz=TimeZoneResolver(base),
+        chat=ChatService(db, clock, zone_for=zone_for, translator_for=translator_for),
+        topics=TopicService(db, clock, zone_for=zone_for),
+        archive=archive,
     )
 
 
 def build_app(settings: Settings) -> Starlette:
     """The production app: opens the database when the server starts, closes it at the end."""
+    from sochat.storage.archive import SqlArchive
     from sochat.storage.database import SqlDatabase
 
     lazy = LazyDatabase()
-    services = build_services(settings, lazy)
+    archive = LazyArchive()
+    services = build_services(settings, lazy, archive)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        lazy.attach(await SqlDatabase.open(settings.database_url))
+        db = await SqlDatabase.open(settings.database_url)
+        lazy.attach(db)
+        archive.attach(SqlArchive(db))
         log.info("sochat %s serving on %s", os.getpid(), _redact(settings.database_url))
         try:
             yield

@@ -13,9 +13,12 @@ from sochat.auth.passwords import hash_password
 from sochat.bootstrap import build_services
 from sochat.config import Settings
 from sochat.services.ports import Database
+from sochat.storage.archive import SqlArchive
 from sochat.storage.demo import load_demo
 
 SEED_AUTH = "Basic dGplMDpUamUw"  # tje0:Tje0, verbatim from the seed page
+TJE1 = "Basic dGplMTpUamUx"  # tje1:Tje1
+ADM0 = "Basic YWRtMDpBZG0w"  # adm0:Adm0, no chat licence
 
 
 def basic(user: str, password: str) -> str:
@@ -24,7 +27,7 @@ def basic(user: str, password: str) -> str:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings.from_env({}, max_body_bytes=4096)
+    return Settings.from_env({}, max_body_bytes=65536)
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ async def demo_db(db: Database) -> Database:
 
 @pytest.fixture
 async def client(demo_db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(build_services(settings, demo_db))
+    app = create_app(build_services(settings, demo_db, SqlArchive(demo_db)))  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sochat.test") as c:
         yield c

@@ -197,10 +197,13 @@ class TestHttpContract:
         assert response.json()["ErrorType"] == "SoNotFoundException"
 
     async def test_wrong_method(self, client: httpx.AsyncClient) -> None:
-        response = await client.delete("/api/v1/ChatSession/default", headers=SEED_HEADERS)
+        response = await client.post("/api/v1/ChatSession/default", headers=SEED_HEADERS)
         assert response.status_code == 405
         assert response.json()["ErrorType"] == "MethodNotAllowedException"
         assert "GET" in response.headers["allow"]
+        # ids are int32: a word where an id belongs is a clear 400, not a 500
+        bad = await client.get("/api/v1/ChatSession/../../etc", headers=SEED_HEADERS)
+        assert bad.status_code in (400, 404)
 
     async def test_paths_are_case_insensitive(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/API/V1/chatsession/DEFAULT", headers=SEED_HEADERS)
@@ -209,7 +212,7 @@ class TestHttpContract:
     async def test_body_too_large(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/api/v1/Agents/Chat/CreateDefaultChatSessionEntity",
-            content=b"[" + b"1," * 5000 + b"1]",
+            content=b"[" + b"1," * 40000 + b"1]",
             headers={**SEED_HEADERS, "Content-Type": "application/json"},
         )
         assert response.status_code == 413

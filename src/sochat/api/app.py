@@ -11,12 +11,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sochat.api.http import Services, endpoint, error_response, internal_error_response
+from sochat import __version__
+from sochat.api.docs_page import DOCS_CSP, docs_html
+from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
-from sochat.api.routes import agents_chat, chat_session, meta
+from sochat.api.openapi import build_openapi
+from sochat.api.routes import agents_chat, chat_session, chat_topic, meta
+from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
 
@@ -43,38 +47,44 @@ def _route(path: str, app: Callable[..., Any], methods: list[str]) -> Route:
     return route
 
 
-def build_routes(services: Services) -> tuple[list[BaseRoute], list[tuple[str, str, str]]]:
-    rest_session = chat_session.handlers(services)
-    agent = agents_chat.handlers(services)
-    # (verb, path, handler, style, xml root, description). Literal segments come before {id}.
-    table: list[tuple[str, str, Any, str, str | None, str]] = [
-        (
-            "GET",
-            "/api/v1/ChatSession/default",
-            rest_session["default"],
-            "rest",
-            "ChatSessionEntity",
-            "A new ChatSessionEntity with default values",
-        ),
+def endpoint_table(services: Services) -> list[Endpoint]:
+    """Every operation sochat serves; literal segments are listed before ``{id}`` ones."""
+    return [
+        *chat_session.endpoints(services),
+        *chat_topic.endpoints(services),
+        *agents_chat.endpoints(services),
     ]
-    for method, handler in agent.items():
-        table.append(
-            ("POST", f"/api/v1/Agents/Chat/{method}", handler, "agent", None, f"Chat agent: {method}")
-        )
+
+
+def build_routes(services: Services) -> list[BaseRoute]:
+    table = endpoint_table(services)
+    index = [(e.verb, e.path, e.summary) for e in table]
+    spec = JSON_ENCODER.encode(
+        build_openapi(table, server_url=services.settings.root_path or "/", version=__version__)
+    )
+    page = docs_html("openapi.json")
+
+    def openapi(request: Request) -> Response:
+        return Response(spec, media_type="application/json; charset=utf-8")
+
+    def docs(request: Request) -> Response:
+        return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
 
     routes: list[BaseRoute] = [
         _route("/api", meta.api_info, ["GET"]),
+        _route("/api/v1", meta.v1_index(index), ["GET"]),  # type: ignore[arg-type]
+        _route("/api/v1/openapi.json", openapi, ["GET"]),
+        _route("/api/v1/docs", docs, ["GET"]),
     ]
-    index = [(verb, path, description) for verb, path, _, _, _, description in table]
-    routes.append(_route("/api/v1", meta.v1_index(index), ["GET"]))  # type: ignore[arg-type]
-    for verb, path, handler, style, root, _ in table:
-        routes.append(_route(path, endpoint(services, handler, style=style, root=root), [verb]))  # type: ignore[arg-type]
-    return routes, index
+    for e in table:
+        app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
+        routes.append(_route(e.path, app, [e.verb]))
+    return routes
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
     settings = services.settings
-    routes, _ = build_routes(services)
+    routes = build_routes(services)
     if settings.root_path:
         routes = [Mount(settings.root_path, routes=routes), *routes]
     middleware = [

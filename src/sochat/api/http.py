@@ -27,7 +27,9 @@ from sochat.auth.authenticator import SESSION_COOKIE, Authenticator
 from sochat.config import Settings
 from sochat.errors import ChatError, InvalidInput, NotFound, Unauthenticated, UnsupportedMediaType
 from sochat.i18n import Translator, translator
-from sochat.services.ports import Clock, Database
+from sochat.services.chat import ChatService
+from sochat.services.ports import ArchiveSearch, Clock, Database
+from sochat.services.topics import TopicService
 
 log = logging.getLogger("sochat.api")
 
@@ -53,6 +55,9 @@ class Services:
     clock: Clock
     auth: Authenticator
     tz: TimeZoneResolver
+    chat: ChatService
+    topics: TopicService
+    archive: ArchiveSearch
 
 
 Handler = Callable[[Request, RequestContext], Awaitable[Any]]

@@ -8,36 +8,29 @@ gets the full FieldProperties table.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 from sochat.api import carriers as c
 from sochat.api.context import RequestContext
 from sochat.api.fieldprops import field_properties, table_right
-from sochat.api.timezones import format_datetime
+from sochat.api.timespan import format_timespan
+from sochat.api.timezones import format_datetime, location_by_id
 from sochat.domain import crm
-from sochat.domain.enums import CHAT_SESSION_FLAGS, enum_name
+from sochat.domain.enums import CHAT_SESSION_FLAGS, WIDGET_REQUIRED_FIELDS, enum_name
+from sochat.domain.message import ChatMessage
 from sochat.domain.rights import RowRight, TableRightBit
 from sochat.domain.session import ChatSession
+from sochat.domain.topic import WEEKDAYS, ChatTopic, ListRef, OpeningHours, TopicFlag, WidgetSettings
+from sochat.services.topics import PresenceView
+from sochat.services.views import NO_LINKS, Links, MemberView, SessionView, TopicView
 
 NESTED_RIGHT = c.TableRight(Mask="Select", Reason="")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Links:
-    """Records a session refers to, loaded in one batch per response."""
-
-    associates: Mapping[int, crm.Associate] = field(default_factory=dict)
-    persons: Mapping[int, crm.Person] = field(default_factory=dict)
-    contacts: Mapping[int, crm.Contact] = field(default_factory=dict)
-    projects: Mapping[int, crm.Project] = field(default_factory=dict)
-    sales: Mapping[int, crm.Sale] = field(default_factory=dict)
-    tickets: Mapping[int, crm.Ticket] = field(default_factory=dict)
-
-
-NO_LINKS = Links()
+def _get(mapping: Mapping[int, T], key: int | None) -> T | None:
+    return mapping.get(key) if key else None
 
 
 class Presenter:
@@ -282,9 +275,26 @@ class Presenter:
 
     # -- chat carriers ------------------------------------------------------
 
-    def chat_session(self, s: ChatSession, right: RowRight, links: Links = NO_LINKS) -> c.ChatSessionEntity:
+    def session_view(self, view: SessionView) -> c.ChatSessionEntity:
+        return self.chat_session(view.session, view.right, view.links)
+
+    def session_with_links(self, view: SessionView) -> c.ChatSessionEntityWithLinks:
+        entity = self.chat_session(view.session, view.right, view.links, cls=c.ChatSessionEntityWithLinks)
+        assert isinstance(entity, c.ChatSessionEntityWithLinks)
+        base = f"{self.ctx.base_url}/api/v1/ChatSession"
+        entity._Links = {"Self": f"{base}/{view.session.chat_session_id}", "Archive": base}
+        return entity
+
+    def chat_session(
+        self,
+        s: ChatSession,
+        right: RowRight,
+        links: Links = NO_LINKS,
+        *,
+        cls: type[c.ChatSessionEntity] = c.ChatSessionEntity,
+    ) -> c.ChatSessionEntity:
         new_row = s.chat_session_id == 0
-        return c.ChatSessionEntity(
+        return cls(
             ChatSessionId=s.chat_session_id,
             TopicId=s.topic_id,
             User=self.associate(_get(links.associates, s.user_id)),
@@ -304,6 +314,7 @@ class Presenter:
             WhenEnded=self.date(s.when_ended),
             WhenIdle=self.date(s.when_idle),
             WhenFetched=self.date(s.when_fetched),
+            # The key authenticates the visitor: only those who may change the session see it.
             SessionKey=s.session_key if right.mask & TableRightBit.Update or new_row else "",
             InitialQueuePos=s.initial_queue_pos,
             AlertLevel=s.alert_level,
@@ -320,6 +331,190 @@ class Presenter:
             FieldProperties=field_properties(c.ChatSessionEntity, right, new_row=new_row, tr=self.ctx.tr),
         )
 
+    def chat_message(self, m: ChatMessage) -> c.ChatMessage:
+        return c.ChatMessage(
+            ChatMessageId=m.message_id,
+            ChatSessionId=m.session_id,
+            Type=enum_name(m.type),
+            Message=m.message,
+            Author=m.author,
+            ReadByCustomer=1 if m.read_by_customer else 0,
+            SpecialType=enum_name(m.special_type),
+            SpecialParam=m.special_param,
+            WhenPosted=self.date(m.when_posted),
+        )
 
-def _get(mapping: Mapping[int, T], key: int | None) -> T | None:
-    return mapping.get(key) if key else None
+    # -- topics ---------------------------------------------------------------
+
+    @staticmethod
+    def _list_item(cls: type[c.ListItem], ref: ListRef | None) -> c.ListItem | None:
+        if ref is None:
+            return None
+        return cls(Id=ref.id, Value=ref.value, Tooltip=ref.tooltip, TableRight=NESTED_RIGHT)
+
+    def opening_hours(self, h: OpeningHours) -> c.ChatOpeningHours:
+        values: dict[str, object] = {}
+        for name, day in zip(WEEKDAYS, h.days, strict=True):
+            values[f"{name}Enabled"] = day.enabled
+            values[f"{name}Start"] = format_timespan(day.start)
+            values[f"{name}Stop"] = format_timespan(day.stop)
+        location = location_by_id(h.tz_location_id) if h.tz_location_id else None
+        tz = (
+            c.TimeZoneData(
+                TZLocationID=location.location_id, Name=location.name, TZLocationCode=location.code
+            )
+            if location
+            else None
+        )
+        return c.ChatOpeningHours(
+            TzLocation=tz,
+            UseLunchHours=h.use_lunch_hours,
+            LunchStart=format_timespan(h.lunch_start),
+            LunchStop=format_timespan(h.lunch_stop),
+            **values,  # type: ignore[arg-type]
+        )
+
+    def widget(self, w: WidgetSettings) -> c.ChatWidgetSettings:
+        kb = w.auto_faq_category
+        return c.ChatWidgetSettings(
+            AutoFaqEnabled=w.auto_faq_enabled,
+            AutoFaqCategory=c.KbCategory(
+                KbCategoryId=kb.id,
+                Name=kb.name,
+                Description=kb.description,
+                Fullname=kb.fullname,
+                ParentId=kb.parent_id,
+                SortOrder=kb.sort_order,
+            )
+            if kb
+            else None,
+            PreFormEnabled=w.pre_form_enabled,
+            PreFormMessage=w.pre_form_message,
+            RequiredFields=WIDGET_REQUIRED_FIELDS.format(w.required_fields),
+            PostFormEnabled=w.post_form_enabled,
+            PostFormHeader=w.post_form_header,
+            PostFormMessage=w.post_form_message,
+            PostTranscriptEnabled=w.post_transcript_enabled,
+            LanguageIsoCode=w.language_iso_code,
+            Size=enum_name(w.size),
+            Theme=enum_name(w.theme),
+            Color=w.color,
+            BadgeColor=w.badge_color,
+            BadgeTextColor=w.badge_text_color,
+            CustMsgColor=w.cust_msg_color,
+            CustMsgTextColor=w.cust_msg_text_color,
+            AgentMsgColor=w.agent_msg_color,
+            AgentMsgTextColor=w.agent_msg_text_color,
+            ButtonColor=w.button_color,
+            ButtonTextColor=w.button_text_color,
+            Font=w.font,
+            FontSize=w.font_size,
+            LogoEnabled=w.logo_enabled,
+            LogoBlobId=w.logo_blob_id,
+            LogoName=w.logo_name,
+            ShowAgentPhoto=w.show_agent_photo,
+            WelcomeTitle=w.welcome_title,
+            WelcomeMessage=w.welcome_message,
+            OfflineHeader=w.offline_header,
+            OfflineMessage=w.offline_message,
+            OfflineFields=WIDGET_REQUIRED_FIELDS.format(w.offline_fields),
+            UseAgentFirstname=w.use_agent_firstname,
+        )
+
+    def chat_topic(
+        self, view: TopicView, *, cls: type[c.ChatTopicEntity] = c.ChatTopicEntity
+    ) -> c.ChatTopicEntity:
+        t: ChatTopic = view.topic
+        a = t.alert_template
+        b = t.bot_settings
+        return cls(
+            ChatTopicId=t.topic_id,
+            Name=t.name,
+            Description=t.description,
+            WelcomeMessage=t.welcome_message,
+            Language=self._list_item(c.CustomerLanguage, t.language),  # type: ignore[arg-type]
+            LastAccept=self.date(t.last_accept),
+            SecondsPrAccept=t.seconds_pr_accept,
+            AlertRecipient=t.alert_recipient,
+            AlertTemplate=c.ReplyTemplate(
+                ReplyTemplateId=a.id, Name=a.name, Description=a.description, FolderId=a.folder_id
+            )
+            if a
+            else None,
+            CollectConsent=t.has(TopicFlag.CollectConsent),
+            BadgeHeader=t.badge_header,
+            CustomQueueTextEnabled=t.has(TopicFlag.UseCustomQueueMessage),
+            CustomQueueText=t.custom_queue_text,
+            WarnNewChatMinutes=t.warn_new_chat_minutes,
+            WarnManagerNewChatMinutes=t.warn_manager_new_chat_minutes,
+            TicketEnabled=t.ticket_enabled,
+            TicketCategory=self._list_item(c.TicketCategory, t.ticket_category),  # type: ignore[arg-type]
+            TicketPriority=self._list_item(c.TicketPriority, t.ticket_priority),  # type: ignore[arg-type]
+            OpeningHoursEnabled=t.opening_hours_enabled,
+            OpeningHours=self.opening_hours(t.opening_hours),
+            Widget=self.widget(t.widget),
+            BotEnabled=t.bot_enabled,
+            BotSettings=c.ChatBotSettings(
+                BotName=b.bot_name,
+                BotRegisterScriptId=b.bot_register_script_id,
+                BotSessionCreatedScriptId=b.bot_session_created_script_id,
+                BotSessionChangedScriptId=b.bot_session_changed_script_id,
+                BotMessageReceivedScriptId=b.bot_message_received_script_id,
+            ),
+            OfflineCollectConsent=t.has(TopicFlag.OfflineCollectConsent),
+            WarnChatMessageMinutes=t.warn_chat_message_minutes,
+            WarnManagerChatMessageMinutes=t.warn_manager_chat_message_minutes,
+            UseQueueOfflineForm=t.has(TopicFlag.UseQueueOfflineForm),
+            OfflineFormTimeLimit=t.offline_form_time_limit,
+            OfflineFormQueueLength=t.offline_form_queue_length,
+            WidgetEnableRating=t.widget_enable_rating,
+            WidgetRatingText=t.widget_rating_text,
+            TableRight=table_right(view.right, self.ctx.tr),
+            FieldProperties=field_properties(
+                c.ChatTopicEntity, view.right, new_row=t.topic_id == 0, tr=self.ctx.tr
+            ),
+        )
+
+    def topic_with_links(self, view: TopicView) -> c.ChatTopicEntityWithLinks:
+        entity = self.chat_topic(view, cls=c.ChatTopicEntityWithLinks)
+        assert isinstance(entity, c.ChatTopicEntityWithLinks)
+        base = f"{self.ctx.base_url}/api/v1/ChatTopic"
+        entity._Links = {"Self": f"{base}/{view.topic.topic_id}", "Archive": base}
+        return entity
+
+    def topic_agent(self, view: MemberView) -> c.ChatTopicAgent:
+        m = view.membership
+        return c.ChatTopicAgent(
+            TopicId=m.topic_id,
+            User=self.associate(view.associate),
+            CanListen=m.can_listen,
+            CanRespond=m.can_respond,
+            CanManage=m.can_manage,
+            CanNotify=m.can_notify,
+        )
+
+    def presence(self, view: PresenceView, right: RowRight) -> c.ChatPresence:
+        a = view.associate
+        return c.ChatPresence(
+            UserId=a.associate_id,
+            DisplayName=a.full_name or a.name,
+            OngoingChats=view.ongoing_chats,
+            Present=a.chat_present,
+            ChatTopics=view.topic_ids,
+            TableRight=table_right(right, self.ctx.tr),
+            FieldProperties=field_properties(c.ChatPresence, right, new_row=False, tr=self.ctx.tr),
+        )
+
+    def mdo_item(self, a: crm.Associate) -> c.MDOListItem:
+        return c.MDOListItem(
+            Id=a.associate_id,
+            Name=a.full_name or a.name,
+            ToolTip=a.user_name,
+            Deleted=a.deleted,
+            Rank=a.rank,
+            Type="chatuser",
+            IconHint="present" if a.chat_present else "notpresent",
+            ExtraInfo=a.user_name,
+            FullName=a.full_name or a.name,
+            TableRight=NESTED_RIGHT,
+        )
