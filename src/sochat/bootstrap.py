@@ -20,8 +20,11 @@ from sochat.auth.authenticator import Authenticator
 from sochat.auth.oidc import JwtVerifier
 from sochat.config import Settings
 from sochat.i18n import Translator, translator
+from sochat.push.broker import Broker, MemoryBroker
+from sochat.push.hub import PushHub
 from sochat.services.archive import ArchivePage, ArchiveQuery
 from sochat.services.chat import ChatService
+from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
 from sochat.services.topics import TopicService
 
@@ -75,7 +78,27 @@ class LazyArchive:
         return await self._inner.chat_sessions(query, topic_ids)
 
 
-def build_services(settings: Settings, db: Database, archive: ArchiveSearch) -> Services:
+def make_broker(settings: Settings) -> Broker:
+    """The push broker ``SOCHAT_PUSH_BACKEND`` names (auto: postgres on PostgreSQL, else memory)."""
+    kind = settings.push_broker
+    if kind == "postgres":
+        if settings.is_sqlite:
+            raise ValueError("push_backend postgres needs a postgresql:// database")
+        from sochat.push.postgres_broker import PostgresBroker
+        from sochat.storage.url import normalize_url
+
+        dsn = normalize_url(settings.database_url).set(drivername="postgresql")
+        return PostgresBroker(dsn.render_as_string(hide_password=False), settings.push_channel)
+    if kind == "redis":
+        from sochat.push.redis_broker import RedisBroker
+
+        return RedisBroker(settings.redis_url, settings.push_channel)
+    return MemoryBroker()
+
+
+def build_services(
+    settings: Settings, db: Database, archive: ArchiveSearch, *, broker: Broker | None = None
+) -> Services:
     verifier = None
     if settings.oidc_issuer:
         verifier = JwtVerifier(
@@ -99,15 +122,18 @@ def build_services(settings: Settings, db: Database, archive: ArchiveSearch) -> 
         except ValueError:
             return translator(settings.default_language)
 
+    chat = ChatService(db, clock, zone_for=zone_for, translator_for=translator_for)
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         auth=Authenticator(settings, db, clock, verifier),
         tz=TimeZoneResolver(base),
-        chat=ChatService(db, clock, zone_for=zone_for, translator_for=translator_for),
+        chat=chat,
         topics=TopicService(db, clock, zone_for=zone_for),
         archive=archive,
+        hub=PushHub(db, broker or make_broker(settings), poll_seconds=settings.push_poll_seconds),
+        feed=EventFeed(db, chat),
     )
 
 
@@ -125,10 +151,14 @@ def build_app(settings: Settings) -> Starlette:
         db = await SqlDatabase.open(settings.database_url)
         lazy.attach(db)
         archive.attach(SqlArchive(db))
+        # Every commit that wrote events pokes this process's streams and the broker.
+        db.on_events_committed(services.hub.committed)
+        await services.hub.start()
         log.info("sochat %s serving on %s", os.getpid(), _redact(settings.database_url))
         try:
             yield
         finally:
+            await services.hub.close()
             await lazy.close()
 
     return create_app(services, lifespan=lifespan)

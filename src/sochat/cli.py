@@ -16,7 +16,7 @@ from sochat import __version__
 from sochat.config import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
-    from sochat.services.ports import Database
+    from sochat.services.ports import Database, PurgeReport
 
 T = TypeVar("T")
 
@@ -103,6 +103,9 @@ def serve(
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        # Event streams never end by themselves: give open requests this long, then cut them
+        # (clients resume with Last-Event-ID).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
 
 
@@ -219,6 +222,39 @@ def user_list(database: DatabaseOpt = None) -> None:
 
 def _yn(value: bool) -> str:
     return "yes" if value else "no"
+
+
+@app.command()
+def purge(
+    days: Annotated[
+        int | None, typer.Option(help="Purge sessions ended more than DAYS ago (0 keeps them).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be removed.")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Remove sessions in Deleted status, and ended sessions older than the retention period."""
+    from sochat.services import retention
+    from sochat.storage.retention import SqlRetention
+
+    settings = _settings(database_url=database, retention_days=days)
+    if settings.retention_days < 0:
+        err_console.print("[red]--days must not be negative.[/red]")
+        raise typer.Exit(2)
+
+    async def work(db: Database) -> PurgeReport:
+        from sochat.storage.database import SqlDatabase
+
+        assert isinstance(db, SqlDatabase)
+        return await retention.purge(
+            SqlRetention(db), datetime.now(UTC), keep_days=settings.retention_days, dry_run=dry_run
+        )
+
+    report = _with_db(settings, work)
+    verb = "Would remove" if dry_run else "Removed"
+    console.print(
+        f"{verb} {report.deleted_sessions} deleted and {report.ended_sessions} ended sessions "
+        f"with {report.messages} messages."
+    )
 
 
 @ticket_app.command("issue")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "SOCHAT_"
+PUSH_BACKENDS = ("auto", "memory", "postgres", "redis")
 
 
 def _bool(text: str) -> bool:
@@ -43,6 +44,10 @@ class Settings:
     # milliseconds, so a verified password is remembered this long (0 = never).
     credential_cache_seconds: float = 60.0
     basic_auth: bool = True
+    # Failed logins allowed per user name and per client address within the window.
+    login_failures_per_user: int = 10
+    login_failures_per_address: int = 50
+    login_failure_window_seconds: float = 300.0
     ticket_ttl_seconds: int = 8 * 3600
     app_tokens: tuple[str, ...] = ()
     require_app_token: bool = False
@@ -51,9 +56,24 @@ class Settings:
     oidc_jwks_file: str = ""
     oidc_jwks_url: str = ""
     oidc_user_claim: str = "preferred_username"
+    # Ended sessions are purged this many days after they ended (0 = kept); Deleted ones always.
+    retention_days: int = 0
     cors_origins: tuple[str, ...] = ()
     cookie_secure: bool = True
     log_level: str = "info"
+    # Event streams (sochat/push). auto = postgres on a PostgreSQL database, memory on SQLite.
+    push_backend: str = "auto"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # LISTEN/NOTIFY or pub/sub channel; deployments sharing one Redis need different ones.
+    push_channel: str = "sochat_events"
+    push_heartbeat_seconds: float = 15.0
+    # How often each process looks for new events even without a notification.
+    push_poll_seconds: float = 1.0
+    push_max_streams: int = 10_000
+    # A stream whose client takes longer than this to accept one write is disconnected.
+    push_send_timeout_seconds: float = 30.0
+    # On shutdown, open requests (event streams included) get this long before they are cut.
+    shutdown_timeout_seconds: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, /, **overrides: object) -> Settings:
@@ -78,12 +98,23 @@ class Settings:
             raise ValueError("workers must be at least 1")
         if self.max_body_bytes < 1024:
             raise ValueError("max_body_bytes must be at least 1024")
+        if self.push_backend not in PUSH_BACKENDS:
+            raise ValueError(f"push_backend must be one of {', '.join(PUSH_BACKENDS)}")
+        if self.push_heartbeat_seconds <= 0 or self.push_poll_seconds <= 0:
+            raise ValueError("push_heartbeat_seconds and push_poll_seconds must be positive")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise ValueError("root_path must start with '/' and not end with one (e.g. /SuperOffice)")
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def push_broker(self) -> str:
+        """The effective push backend: ``auto`` resolved by the database."""
+        if self.push_backend != "auto":
+            return self.push_backend
+        return "memory" if self.is_sqlite else "postgres"
 
 
 def _convert(type_name: object, raw: str) -> object:

@@ -19,7 +19,7 @@ from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, meta
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, meta
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -79,6 +79,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     for e in table:
         app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
         routes.append(_route(e.path, app, [e.verb]))
+    routes.extend(events.routes(services))
     return routes
 
 

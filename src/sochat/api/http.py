@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from urllib.parse import parse_qsl
 
 import msgspec
 from starlette.requests import Request
@@ -25,9 +26,18 @@ from sochat.api.timezones import UnknownTimeZone
 from sochat.api.xmlcodec import XmlDecodeError, decode_xml, encode_xml
 from sochat.auth.authenticator import SESSION_COOKIE, Authenticator
 from sochat.config import Settings
-from sochat.errors import ChatError, InvalidInput, NotFound, Unauthenticated, UnsupportedMediaType
+from sochat.errors import (
+    ChatError,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from sochat.i18n import Translator, translator
+from sochat.push.hub import PushHub
 from sochat.services.chat import ChatService
+from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Clock, Database
 from sochat.services.topics import TopicService
 
@@ -58,6 +68,8 @@ class Services:
     chat: ChatService
     topics: TopicService
     archive: ArchiveSearch
+    hub: PushHub
+    feed: EventFeed
 
 
 Handler = Callable[[Request, RequestContext], Awaitable[Any]]
@@ -134,6 +146,7 @@ def endpoint(
                 session_cookie=request.cookies.get(SESSION_COOKIE),
                 xsrf_header=headers.get("x-xsrf-token"),
                 app_token=headers.get("so-apptoken"),
+                client=request.client.host if request.client else "",
             )
             ctx = RequestContext(principal, tr, loc.culture, tz, fmt, content_type, _base_url(request))
             value = await handler(request, ctx)
@@ -141,6 +154,10 @@ def endpoint(
             return error_response(InvalidInput("SR_UNKNOWN_TIMEZONE", zone=str(exc)), tr, fmt, content_type)
         except Unauthenticated as exc:
             return error_response(exc, tr, fmt, content_type)
+        except TooManyRequests as exc:
+            return error_response(
+                exc, tr, fmt, content_type, {"retry-after": str(int(exc.retry_after + 0.999))}
+            )
         except NotFound as exc:
             if style == "agent":
                 # Agents answer "nothing" with JSON null, never with an empty body.
@@ -177,14 +194,18 @@ async def read_body(request: Request) -> object:
     if not ctype or ctype in JSON_TYPES or ctype.endswith("+json"):
         try:
             return JSON_DECODER.decode(raw)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
+        except RecursionError:
+            raise InvalidInput("SR_MALFORMED_BODY", detail="nested too deeply") from None
     if ctype in XML_TYPES:
         try:
             return decode_xml(raw)[1]
         except XmlDecodeError as exc:
             raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
     if ctype == "application/x-www-form-urlencoded":
-        form = await request.form()
-        return {k: v for k, v in form.items() if isinstance(v, str)}
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
     raise UnsupportedMediaType("SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype)

@@ -7,7 +7,9 @@ database: pick-up is a conditional UPDATE, other writes lock the row they change
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 from sochat.domain import session as sm
 from sochat.domain.crm import Associate
 from sochat.domain.enums import ChatMessageSpecialType, ChatMessageType, ChatSessionStatus
+from sochat.domain.events import ChatEvent, EventName
 from sochat.domain.message import CUSTOMER, SYSTEM, ChatMessage
 from sochat.domain.opening_hours import is_open
 from sochat.domain.rights import (
@@ -26,7 +29,7 @@ from sochat.domain.rights import (
 from sochat.domain.session import Action, Availability, ChatSession, SystemNote
 from sochat.domain.topic import ChatTopic, TopicMembership
 from sochat.domain.transcript import TranscriptLabels, render_html, render_plain
-from sochat.errors import Forbidden, InvalidInput, NotFound
+from sochat.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sochat.i18n import Translator
 from sochat.services.ports import Clock, Database, UnitOfWork
 from sochat.services.views import SessionView, load_links
@@ -136,7 +139,9 @@ class ChatService:
         topic = await uow.topics.get(s.topic_id)
         tr = self.translator_for(topic.widget.language_iso_code if topic else None)
         text = tr(note.msgid, **note.params)
-        return await uow.messages.add(
+        return await self._message(
+            uow,
+            s,
             ChatMessage(
                 message_id=0,
                 session_id=s.chat_session_id,
@@ -144,24 +149,76 @@ class ChatService:
                 message=text,
                 author=author,
                 special_type=note.special_type,
-                when_posted=now,
+                when_posted=None,
                 created_by=created_by,
+            ),
+            created_by,
+        )
+
+    async def _save(
+        self, uow: UnitOfWork, before: ChatSession, after: ChatSession, now: datetime, actor: int
+    ) -> ChatSession:
+        """Store a changed session and its ``chatsession.changed`` event (when anything changed)."""
+        changes = changed_fields(before, after)
+        after = replace(after, updated_at=now)
+        await uow.sessions.update(after)
+        if changes:
+            await self._event(uow, EventName.CHANGED, after, now, actor, changes=changes)
+        return after
+
+    async def _event(
+        self,
+        uow: UnitOfWork,
+        name: EventName,
+        s: ChatSession,
+        now: datetime,
+        actor: int,
+        *,
+        message_id: int | None = None,
+        changes: tuple[str, ...] = (),
+    ) -> None:
+        await uow.events.add(
+            ChatEvent(
+                name=name,
+                session_id=s.chat_session_id,
+                topic_id=s.topic_id,
+                changed_by=actor,
+                created_at=now,
+                message_id=message_id,
+                changes=changes,
+                uid=str(uuid.uuid4()),
+                session_key_hash=key_hash(s.session_key),
             )
         )
 
-    async def _save(self, uow: UnitOfWork, s: ChatSession, now: datetime) -> ChatSession:
-        s = replace(s, updated_at=now)
-        await uow.sessions.update(s)
-        return s
+    async def _message(self, uow: UnitOfWork, s: ChatSession, m: ChatMessage, actor: int) -> ChatMessage:
+        """Store a message and its ``chatsession.message`` event."""
+        # Server-written messages are stamped now, after every lock of the transaction is held,
+        # so a session's messages never go back in time as their ids grow.
+        stored = await uow.messages.add(m if m.when_posted else replace(m, when_posted=self.clock.now()))
+        await self._event(
+            uow,
+            EventName.MESSAGE,
+            s,
+            stored.when_posted or self.clock.now(),
+            actor,
+            message_id=stored.message_id,
+        )
+        return stored
+
+    async def _rank_for(self, uow: UnitOfWork, user_id: int) -> int:
+        """The agent's next free rank; the agent's row lock makes concurrent pick-ups by one
+        agent take turns, so two active sessions never share a rank."""
+        await uow.associates.lock(user_id)
+        return sm.next_rank(await uow.sessions.active_ranks(user_id))
 
     async def _resolve_agent(self, uow: UnitOfWork, text: str) -> Associate | None:
         """A user name, or an associate id given as text when no user has that name (Q7)."""
         creds = await uow.associates.credentials(text.strip())
         if creds is not None:
             return creds.associate
-        if text.strip().isdigit():
-            return await uow.associates.get(int(text.strip()))
-        return None
+        associate_id = as_associate_id(text)
+        return await uow.associates.get(associate_id) if associate_id else None
 
     # -- reading ----------------------------------------------------------
 
@@ -241,11 +298,18 @@ class ChatService:
             )
             s = replace(s, customer_alias=f"Visitor {s.chat_session_id}")
             await uow.sessions.update(s)
+            await self._event(uow, EventName.CREATED, s, now, caller.associate_id)
             view = await self._view(uow, caller, s)
             await uow.commit()
             return view
 
-    async def save(self, caller: Associate, patch: SessionPatch) -> SessionView:
+    async def save(
+        self,
+        caller: Associate,
+        patch: SessionPatch,
+        *,
+        precondition: Callable[[ChatSession], None] | None = None,
+    ) -> SessionView:
         """Insert (id 0) or update a session. Status changes follow the state machine; the
         server-maintained fields are never taken from the client."""
         now = self.clock.now()
@@ -254,7 +318,7 @@ class ChatService:
             if session_id == 0:
                 s = await self._insert(uow, caller, patch, now)
             else:
-                s = await self._update(uow, caller, patch, now)
+                s = await self._update(uow, caller, patch, now, precondition)
             view = await self._view(uow, caller, s)
             await uow.commit()
             return view
@@ -287,14 +351,24 @@ class ChatService:
             rank=0,
             updated_at=now,
         )
+        await self._check_links(uow, None, s)
         if s.user_id is not None and status in sm.ACTIVE:
-            s = replace(s, rank=sm.next_rank(await uow.sessions.active_ranks(s.user_id)))
-        return await uow.sessions.add(s)
+            s = replace(s, rank=await self._rank_for(uow, s.user_id))
+        stored = await uow.sessions.add(s)
+        await self._event(uow, EventName.CREATED, stored, now, caller.associate_id)
+        return stored
 
     async def _update(
-        self, uow: UnitOfWork, caller: Associate, patch: SessionPatch, now: datetime
+        self,
+        uow: UnitOfWork,
+        caller: Associate,
+        patch: SessionPatch,
+        now: datetime,
+        precondition: Callable[[ChatSession], None] | None,
     ) -> ChatSession:
         s, right = await self._load(uow, caller, patch.values.chat_session_id, lock=True)
+        if precondition is not None:
+            precondition(s)  # the caller's view of the session must still hold, under the row lock
         if not right.mask & TableRightBit.Update:
             raise Forbidden("SR_CHAT_NO_UPDATE_RIGHT")
         changes = {
@@ -305,15 +379,58 @@ class ChatService:
         updated = replace(s, **changes)
         if "status" in patch.provided:
             updated = sm.change_status(updated, patch.values.status, now)
-        return await self._save(uow, updated, now)
+        await self._check_links(uow, s, updated)
+        if updated.is_active and updated.user_id and (not s.is_active or updated.user_id != s.user_id):
+            updated = replace(updated, rank=await self._rank_for(uow, updated.user_id))
+        return await self._save(uow, s, updated, now, caller.associate_id)
+
+    async def _check_links(self, uow: UnitOfWork, before: ChatSession | None, after: ChatSession) -> None:
+        """A save may only point at records that exist, and only at agents who can answer in
+        the topic (the same rule as a transfer): 400 otherwise, never a dangling reference."""
+        for field, wire in (("user_id", "User"), ("transfer_to_id", "TransferTo")):
+            new = getattr(after, field)
+            if new is None or (before is not None and new == getattr(before, field)):
+                continue
+            agent = await uow.associates.get(new)
+            membership = await uow.topics.member(after.topic_id, new) if agent else None
+            if (
+                agent is None
+                or agent.deleted
+                or not agent.is_chat_agent
+                or not (membership and membership.can_respond)
+            ):
+                raise InvalidInput(
+                    "SR_INVALID_VALUE",
+                    field=f"{wire}.AssociateId",
+                    detail="not a chat user who can answer in this topic",
+                )
+        crm = uow.crm
+        for field, wire, lookup in (
+            ("person_id", "Person", crm.persons),
+            ("contact_id", "Contact", crm.contacts),
+            ("project_id", "Project", crm.projects),
+            ("sale_id", "Sale", crm.sales),
+            ("ticket_id", "Ticket", crm.tickets),
+        ):
+            new = getattr(after, field)
+            if (
+                new is not None
+                and (before is None or new != getattr(before, field))
+                and not await lookup([new])
+            ):
+                raise InvalidInput("SR_INVALID_VALUE", field=f"{wire}.{wire}Id", detail=f"no {wire} {new}")
 
     async def delete(self, caller: Associate, session_id: int) -> None:
         """Remove the session and its messages at once (Q15); managers and administrators only."""
         async with self.db.write() as uow:
-            _, right = await self._load(uow, caller, session_id, lock=True)
+            s, right = await self._load(uow, caller, session_id, lock=True)
             if not right.mask & TableRightBit.Delete:
                 raise Forbidden("SR_CHAT_NO_DELETE_RIGHT")
             await uow.sessions.delete(session_id)
+            gone = replace(s, status=ChatSessionStatus.Deleted)
+            await self._event(
+                uow, EventName.CHANGED, gone, self.clock.now(), caller.associate_id, changes=("status",)
+            )
             await uow.commit()
 
     # -- the queue ----------------------------------------------------------
@@ -356,15 +473,19 @@ class ChatService:
     async def _claim(
         self, uow: UnitOfWork, caller: Associate, s: ChatSession, now: datetime
     ) -> ChatSession | None:
-        rank = sm.next_rank(await uow.sessions.active_ranks(caller.associate_id))
-        if not await uow.sessions.claim(s.chat_session_id, caller.associate_id, now, rank):
+        # Claim first (the session row lock), then the agent's rank (the agent row lock):
+        # the same lock order as every other path, so the two cannot deadlock.
+        if not await uow.sessions.claim(s.chat_session_id, caller.associate_id, now, 0):
             return None
+        rank = await self._rank_for(uow, caller.associate_id)
         picked = sm.pick_up(s, caller.associate_id, now, rank)
         wait = int((now - s.when_requested).total_seconds()) if s.when_requested else 0
         await uow.topics.record_accept(s.topic_id, now, max(wait, 0))
         topic = await uow.topics.get(s.topic_id)
         if topic is not None and topic.welcome_message:
-            welcome = await uow.messages.add(
+            welcome = await self._message(
+                uow,
+                picked,
                 ChatMessage(
                     message_id=0,
                     session_id=s.chat_session_id,
@@ -372,12 +493,13 @@ class ChatService:
                     message=topic.welcome_message,
                     author=_display_name(caller, topic),
                     special_type=ChatMessageSpecialType.Welcome,
-                    when_posted=now,
+                    when_posted=None,
                     created_by=caller.associate_id,
-                )
+                ),
+                caller.associate_id,
             )
             picked = sm.add_message(picked, Action.AGENT_MESSAGE, welcome.message, now)
-        return await self._save(uow, picked, now)
+        return await self._save(uow, s, picked, now, caller.associate_id)
 
     async def reset(self, caller: Associate, session_id: int) -> SessionView:
         """T12: back to the queue (bot hand-off, or an agent giving the chat back)."""
@@ -397,7 +519,7 @@ class ChatService:
             topic = await self._topic(uow, s.topic_id)
             availability = await self._availability(uow, topic, now)
             queue_pos = await uow.sessions.queue_length(s.topic_id) + 1
-            s = await self._save(uow, sm.reset(s, availability, now, queue_pos), now)
+            s = await self._save(uow, s, sm.reset(s, availability, now, queue_pos), now, caller.associate_id)
             view = await self._view(uow, caller, s)
             await uow.commit()
             return view
@@ -428,9 +550,9 @@ class ChatService:
             if target.associate_id == s.user_id:
                 return await self._view(uow, caller, s)
             if target.associate_id == caller.associate_id and is_manager:
-                rank = sm.next_rank(await uow.sessions.active_ranks(caller.associate_id))
-                s = sm.accept_transfer(sm.transfer(s, caller.associate_id), rank)
-                s = await self._save(uow, s, now)
+                rank = await self._rank_for(uow, caller.associate_id)
+                taken = sm.accept_transfer(sm.transfer(s, caller.associate_id), rank)
+                s = await self._save(uow, s, taken, now, caller.associate_id)
                 await self._note(
                     uow,
                     s,
@@ -442,7 +564,7 @@ class ChatService:
                     now,
                 )
             else:
-                s = await self._save(uow, sm.transfer(s, target.associate_id), now)
+                s = await self._save(uow, s, sm.transfer(s, target.associate_id), now, caller.associate_id)
             view = await self._view(uow, caller, s)
             await uow.commit()
             return view
@@ -454,8 +576,8 @@ class ChatService:
             s, _ = await self._load(uow, caller, session_id, lock=True)
             if not s.is_active or s.transfer_to_id != caller.associate_id:
                 return await self._view(uow, caller, s)
-            rank = sm.next_rank(await uow.sessions.active_ranks(caller.associate_id))
-            s = await self._save(uow, sm.accept_transfer(s, rank), now)
+            rank = await self._rank_for(uow, caller.associate_id)
+            s = await self._save(uow, s, sm.accept_transfer(s, rank), now, caller.associate_id)
             await self._note(
                 uow,
                 s,
@@ -482,7 +604,7 @@ class ChatService:
             ):
                 return await self._view(uow, caller, s)
             declined_by_target = caller.associate_id == s.transfer_to_id
-            s = await self._save(uow, sm.reject_transfer(s), now)
+            s = await self._save(uow, s, sm.reject_transfer(s), now, caller.associate_id)
             if declined_by_target:
                 await self._note(
                     uow,
@@ -502,14 +624,10 @@ class ChatService:
 
     async def _readable(self, uow: UnitOfWork, caller: Associate, s: ChatSession) -> None:
         """Someone else's ongoing chat is readable by listeners and managers only."""
-        if (
-            caller.is_chat_admin
-            or s.user_id in (None, caller.associate_id)
-            or s.transfer_to_id == caller.associate_id
-        ):
+        if can_read_messages(caller, s, None):
             return
         membership = await self._membership(uow, caller, s.topic_id)
-        if s.is_active and not (membership and (membership.can_listen or membership.can_manage)):
+        if not can_read_messages(caller, s, membership):
             raise Forbidden("SR_CHAT_NO_LISTEN_RIGHT")
 
     async def messages(self, caller: Associate, session_id: int, after: int) -> list[ChatMessage]:
@@ -519,17 +637,31 @@ class ChatService:
             await self._readable(uow, caller, s)
             return await uow.messages.list(session_id, after=max(after, 0))
 
-    async def add_message(self, caller: Associate, session_id: int, m: MessageInput) -> ChatMessage:
+    async def add_message(
+        self, caller: Associate, session_id: int, m: MessageInput, *, idempotency_key: str | None = None
+    ) -> ChatMessage:
         """Append a message. ToCustomer is the agent (the session's owner) or, while the bot is
         active, the bot; ToUser is the customer's message relayed by an integration; Special
         is a system note. Each updates who-wrote-last and the message copies (§4.6)."""
-        now = self.clock.now()
         if len(m.message) > MAX_MESSAGE_LENGTH:
             raise InvalidInput(
                 "SR_INVALID_VALUE", field="Message", detail=f"longer than {MAX_MESSAGE_LENGTH}"
             )
         async with self.db.write() as uow:
+            if idempotency_key is not None:
+                # First in the transaction: a retry waits here for the first request to commit.
+                fingerprint = message_fingerprint(session_id, m)
+                claimed = await uow.idempotency.claim(
+                    caller.associate_id, idempotency_key, fingerprint, self.clock.now()
+                )
+                if not claimed:
+                    record = await uow.idempotency.get(caller.associate_id, idempotency_key)
+                    if record is None or record.fingerprint != fingerprint or record.message is None:
+                        raise Conflict("SR_IDEMPOTENCY_CONFLICT")
+                    return record.message
             s, _ = await self._load(uow, caller, session_id, lock=True)
+            # Read the clock under the row lock, so a session's messages are stamped in id order.
+            now = self.clock.now()
             membership = await self._membership(uow, caller, s.topic_id)
             member = caller.is_chat_admin or bool(
                 membership and (membership.can_respond or membership.can_manage)
@@ -557,12 +689,18 @@ class ChatService:
                 action = None
             else:
                 raise InvalidInput("SR_INVALID_VALUE", field="Type", detail="Invalid is not a message type")
+            before = s
             if action is not None:
                 s = sm.add_message(s, action, m.message, now)
+                if before.status == ChatSessionStatus.Finished and s.is_active and s.user_id:
+                    # Reopened: its old rank may have been given to another chat meanwhile.
+                    s = replace(s, rank=await self._rank_for(uow, s.user_id))
             elif s.is_ended:
                 raise InvalidInput("SR_CHAT_SESSION_ENDED", id=session_id)
-            s = await self._save(uow, s, now)
-            stored = await uow.messages.add(
+            s = await self._save(uow, before, s, now, caller.associate_id)
+            stored = await self._message(
+                uow,
+                s,
                 ChatMessage(
                     message_id=0,
                     session_id=session_id,
@@ -573,10 +711,13 @@ class ChatService:
                     special_param=m.special_param[:255],
                     when_posted=m.when_posted or now,
                     created_by=created_by,
-                )
+                ),
+                created_by,
             )
             for note in notes:
                 await self._note(uow, s, note, now)
+            if idempotency_key is not None:
+                await uow.idempotency.complete(caller.associate_id, idempotency_key, stored.message_id)
             await uow.commit()
             return stored
 
@@ -594,8 +735,104 @@ class ChatService:
         render = render_html if html else render_plain
         return render(messages, labels, lambda msg: stamp(msg.when_posted))
 
+    # -- housekeeping -------------------------------------------------------
+
+    async def close_idle(self, idle_after: timedelta, *, limit: int = 200) -> int:
+        """T17/Q9: sessions whose visitor stopped polling (``WhenFetched`` older than
+        ``idle_after``) are closed: queued and pre-queue ones as ClosedFromQueue, active ones as
+        Finished, each with a ClosedByIdle note. Sessions never fetched are left alone. One
+        transaction per session, re-checked under its row lock (events serialise writers, so a
+        transaction must not lock a second session after writing an event)."""
+        now = self.clock.now()
+        async with self.db.read() as uow:
+            candidates = [
+                s.chat_session_id
+                for s in await uow.sessions.with_status(list(sm.OPEN), now - idle_after, limit=limit)
+            ]
+        closed = 0
+        for session_id in candidates:
+            async with self.db.write() as uow:
+                s = await uow.sessions.get(session_id, for_update=True)
+                fetched = s.when_fetched if s else None
+                if s is None or s.status not in sm.OPEN or fetched is None or fetched >= now - idle_after:
+                    continue
+                ended = await self._save(uow, s, sm.end(s, Action.CLOSE_IDLE, now), now, SYSTEM)
+                await self._note(uow, ended, sm.NOTE_FOR_END[Action.CLOSE_IDLE], now)
+                await uow.commit()
+                closed += 1
+        return closed
+
+    async def raise_alerts(self) -> int:
+        """Q13: a queued chat waiting longer than the topic's ``WarnNewChatMinutes`` gets
+        AlertLevel 1, longer than ``WarnManagerNewChatMinutes`` level 2 (0 minutes = off);
+        each level is set once, so each warning fires once."""
+        now = self.clock.now()
+        due: list[tuple[int, int]] = []
+        async with self.db.read() as uow:
+            for topic in await uow.topics.list():
+                levels = [(2, topic.warn_manager_new_chat_minutes), (1, topic.warn_new_chat_minutes)]
+                if not any(minutes for _, minutes in levels):
+                    continue
+                for queued in await uow.sessions.queue([topic.topic_id], limit=500):
+                    waited = now - queued.when_requested if queued.when_requested else timedelta(0)
+                    level = next((lv for lv, m in levels if m and waited >= timedelta(minutes=m)), 0)
+                    if level > queued.alert_level:
+                        due.append((queued.chat_session_id, level))
+        raised = 0
+        for session_id, level in due:
+            async with self.db.write() as uow:
+                s = await uow.sessions.get(session_id, for_update=True)
+                if s is None or s.status != ChatSessionStatus.InQueue or s.alert_level >= level:
+                    continue
+                await self._save(uow, s, replace(s, alert_level=level), now, SYSTEM)
+                await uow.commit()
+                raised += 1
+        return raised
+
 
 def _display_name(agent: Associate, topic: ChatTopic) -> str:
     if topic.widget.use_agent_firstname and agent.full_name:
         return agent.full_name.split()[0]
     return agent.full_name or agent.name
+
+
+def can_read_messages(caller: Associate, s: ChatSession, membership: TopicMembership | None) -> bool:
+    """Someone else's ongoing chat is readable by the topic's listeners and managers only."""
+    if (
+        caller.is_chat_admin
+        or s.user_id in (None, caller.associate_id)
+        or s.transfer_to_id == caller.associate_id
+        or not s.is_active
+    ):
+        return True
+    return bool(membership and (membership.can_listen or membership.can_manage))
+
+
+def key_hash(session_key: str) -> str:
+    """What events keep of a session key: enough for a visitor's stream to match its own
+    session, never the key itself."""
+    return hashlib.sha256(session_key.encode("utf-8")).hexdigest() if session_key else ""
+
+
+def changed_fields(before: ChatSession, after: ChatSession) -> tuple[str, ...]:
+    """The camelCase names of the stored fields that differ (webhook ``Changes``)."""
+    out = []
+    for name in STORED_FIELDS:
+        if getattr(before, name) != getattr(after, name):
+            head, *rest = name.split("_")
+            out.append(head + "".join(part.capitalize() for part in rest))
+    return tuple(out)
+
+
+def message_fingerprint(session_id: int, m: MessageInput) -> str:
+    """What makes two message posts "the same request" for an Idempotency-Key."""
+    parts = (str(session_id), m.type.name, m.message, m.author, m.special_type.name, m.special_param)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def as_associate_id(text: str) -> int | None:
+    """An associate id written as text: ASCII digits within int32, else None."""
+    value = text.strip()
+    if 0 < len(value) <= 10 and value.isascii() and value.isdigit() and int(value) <= 2**31 - 1:
+        return int(value)
+    return None

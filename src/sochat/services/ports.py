@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sochat.domain.crm import Associate, Contact, Person, Project, Sale, Ticket
 from sochat.domain.enums import ChatSessionStatus
+from sochat.domain.events import ChatEvent
 from sochat.domain.message import ChatMessage
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import ChatTopic, TopicMembership
@@ -63,6 +64,11 @@ class AssociateRepository(Protocol):
         """A counter bumped by every password change: invalidates cached verifications."""
         ...
 
+    async def lock(self, associate_id: int) -> None:
+        """Hold the associate's row until the unit of work ends, serialising per-agent work
+        such as rank assignment (take it after any session row lock, never before)."""
+        ...
+
     async def chat_agents(self) -> builtins.list[Associate]:
         """Associates with a chat licence who are not retired, ordered by id."""
         ...
@@ -77,7 +83,10 @@ class TopicRepository(Protocol):
         """The caller's topic memberships, ordered by topic id."""
         ...
 
-    async def get(self, topic_id: int) -> ChatTopic | None: ...
+    async def get(self, topic_id: int, *, for_update: bool = False) -> ChatTopic | None:
+        """``for_update`` locks the topic row until the unit of work ends (PostgreSQL)."""
+        ...
+
     async def get_many(self, topic_ids: Sequence[int]) -> dict[int, ChatTopic]: ...
     async def list(self) -> builtins.list[ChatTopic]:
         """All topics, ordered by id."""
@@ -205,11 +214,59 @@ class CrmRepository(Protocol):
     async def tickets(self, ids: Sequence[int]) -> dict[int, Ticket]: ...
 
 
+class EventRepository(Protocol):
+    async def add(self, event: ChatEvent) -> ChatEvent:
+        """Store an event of this unit of work; returns it with its cursor (``event_id``).
+        Cursors increase in COMMIT order, also across processes on PostgreSQL (the insert
+        serialises on a transaction-scoped lock), so a reader that saw id N never later
+        finds a new event with an id below N."""
+        ...
+
+    async def after(
+        self,
+        cursor: int,
+        *,
+        topic_ids: Sequence[int] | None = None,
+        session_id: int | None = None,
+        limit: int = 500,
+    ) -> builtins.list[ChatEvent]:
+        """Events with id > cursor, ascending; optionally only those of some topics
+        (None = all) or of one session."""
+        ...
+
+    async def last_id(self) -> int:
+        """The newest cursor (0 when there are no events)."""
+        ...
+
+    async def purge_before(self, when: datetime) -> int:
+        """Delete events created before ``when``; returns how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    fingerprint: str
+    message: ChatMessage | None  # None while the first request is still in flight
+
+
+class IdempotencyRepository(Protocol):
+    async def claim(self, associate_id: int, key: str, fingerprint: str, now: datetime) -> bool:
+        """Record the key for this request; False when the caller already used it (then the
+        stored record answers). Concurrent claims of one key are serialised by the database."""
+        ...
+
+    async def get(self, associate_id: int, key: str) -> IdempotencyRecord | None: ...
+    async def complete(self, associate_id: int, key: str, message_id: int) -> None: ...
+    async def purge_before(self, when: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     associates: AssociateRepository
     topics: TopicRepository
     sessions: SessionRepository
     messages: MessageRepository
+    events: EventRepository
+    idempotency: IdempotencyRepository
     tickets: TicketRepository
     crm: CrmRepository
 
@@ -231,4 +288,19 @@ class ArchiveSearch(Protocol):
     async def chat_sessions(self, query: ArchiveQuery, topic_ids: Sequence[int] | None) -> ArchivePage:
         """One page of sessions matching ``query``; never Deleted ones. ``topic_ids`` None = all
         topics; a sequence restricts the list to those topics (an empty one lists nothing)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    deleted_sessions: int
+    ended_sessions: int
+    messages: int
+
+
+class Retention(Protocol):
+    async def purge(self, *, ended_before: datetime | None, dry_run: bool) -> PurgeReport:
+        """Remove sessions in Deleted status, and ended ones (Finished, Closed, RequestPosted,
+        ClosedFromQueue) that ended before ``ended_before`` (None: keep ended sessions), with
+        their messages; ``dry_run`` only counts. One transaction."""
         ...

@@ -309,6 +309,10 @@ class Statements:
 
         a = schema.associate
         self.associate_get = select(*ASSOCIATE.columns).where(a.c.id == bindparam("id"))
+        # Serialises per-agent work (rank assignment) on PostgreSQL; SQLite writers are exclusive.
+        self.associate_lock = (
+            select(a.c.id).where(a.c.id == bindparam("id")).with_for_update() if postgresql else None
+        )
         self.associate_get_many = by_ids(ASSOCIATE)
         self.associate_credentials = select(*ASSOCIATE.columns, a.c.password_hash).where(
             a.c.user_name_key == bindparam("key")
@@ -336,6 +340,7 @@ class Statements:
 
         t = schema.chat_topic
         self.topic_get = select(*CHAT_TOPIC.columns).where(t.c.id == bindparam("id"))
+        self.topic_get_locked = self.topic_get.with_for_update() if postgresql else self.topic_get
         self.topic_get_many = by_ids(CHAT_TOPIC)
         self.topic_list = select(*CHAT_TOPIC.columns).order_by(t.c.id)
         self.topic_add = t.insert().returning(t.c.id)
@@ -600,6 +605,12 @@ class SqlAssociateRepository(_Repository):
         row = (await self._conn.execute(self._sql.associate_get, {"id": associate_id})).first()
         return None if row is None else ASSOCIATE.load(row)
 
+    async def lock(self, associate_id: int) -> None:
+        """Hold the associate's row until the unit of work ends (PostgreSQL ``FOR UPDATE``)."""
+        self._check_writable()
+        if self._sql.associate_lock is not None:
+            await self._conn.execute(self._sql.associate_lock, {"id": associate_id})
+
     async def get_many(self, associate_ids: Sequence[int]) -> dict[int, Associate]:
         return await self._by_ids(self._sql.associate_get_many, ASSOCIATE, associate_ids)
 
@@ -665,8 +676,12 @@ class SqlTopicRepository(_Repository):
         result = await self._conn.execute(self._sql.memberships_of, {"associate_id": associate_id})
         return [MEMBERSHIP.load(row) for row in result]
 
-    async def get(self, topic_id: int) -> ChatTopic | None:
-        row = (await self._conn.execute(self._sql.topic_get, {"id": topic_id})).first()
+    async def get(self, topic_id: int, *, for_update: bool = False) -> ChatTopic | None:
+        """``for_update`` locks the topic row until the unit of work ends (PostgreSQL)."""
+        if for_update:
+            self._check_writable()
+        sql = self._sql.topic_get_locked if for_update else self._sql.topic_get
+        row = (await self._conn.execute(sql, {"id": topic_id})).first()
         return None if row is None else CHAT_TOPIC.load(row)
 
     async def get_many(self, topic_ids: Sequence[int]) -> dict[int, ChatTopic]:
@@ -743,6 +758,9 @@ class SqlTopicRepository(_Repository):
             if membership.topic_id != topic_id:
                 raise ValueError(f"membership of topic {membership.topic_id} given for topic {topic_id}")
             wanted[membership.associate_id] = membership
+        # Concurrent replacements of one list queue on the topic row instead of deadlocking
+        # on each other's membership rows.
+        await self._conn.execute(self._sql.topic_get_locked, {"id": topic_id})
         await self._conn.execute(
             self._sql.members_delete_others, {"topic_id": topic_id, "keep": builtins.list(wanted)}
         )

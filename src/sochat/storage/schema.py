@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -415,4 +416,119 @@ chat_message = Table(
     sqlite_autoincrement=True,
 )
 
+# ---------------------------------------------------------------------------
+# The event outbox (domain/events.py): one row per chat event, written in the transaction
+# of the change. ``id`` is the durable cursor streams resume from and webhooks deliver by;
+# storage/events.py keeps it in commit order. No foreign keys: an event outlives the
+# session it tells about (a deleted session's last event included).
+
+chat_event = Table(
+    "chat_event",
+    metadata,
+    # BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the (64-bit) rowid.
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("uid", String(36), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("session_id", Integer, nullable=False),
+    Column("topic_id", Integer, nullable=False),
+    _opt_int("message_id"),
+    _int("changed_by"),
+    Column("changes", Text, nullable=False, server_default="[]"),
+    _str("session_key_hash", 64),
+    Column("created_at", DateTime, nullable=False, index=True),
+    # An agent's stream (events of some topics after a cursor) and a visitor's (one session).
+    Index("ix_chat_event_topic_id_id", "topic_id", "id"),
+    Index("ix_chat_event_session_id_id", "session_id", "id"),
+    # A cursor must never go back: SQLite would reuse the highest rowid after a purge.
+    sqlite_autoincrement=True,
+)
+
 ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+
+# ---------------------------------------------------------------------------
+# Webhooks (webhooks.md): registrations, their delivery outbox and the fan-out cursor.
+# Lists and dictionaries are JSON text; a webhook's secret is stored as given, since
+# every delivery is signed with it.
+
+webhook = Table(
+    "webhook",
+    metadata,
+    _id(),
+    _str("name"),
+    Column("events", Text, nullable=False, server_default="[]"),
+    _text("target_url"),
+    _text("secret"),
+    _int("state", 1),
+    Column("type", String(32), nullable=False, server_default="webhook"),
+    _json("headers", nullable=False),
+    _json("properties", nullable=False),
+    _ts("registered_at"),
+    _int("registered_by"),
+    _ts("updated_at"),
+    _int("updated_by"),
+    _str("errors_email"),
+    Column("error_emails", Text, nullable=False, server_default="[]"),
+    Column("error_associates", Text, nullable=False, server_default="[]"),
+    _text("description"),
+    _int("notify_via"),
+    _int("notify_when"),
+    _int("total_calls"),
+    _int("total_errors"),
+    _int("consecutive_errors"),
+    _text("last_error"),
+    # No delivery to this webhook before this time (backoff after a failure).
+    _ts("retry_at"),
+    sqlite_autoincrement=True,
+)
+
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("webhook_id", Integer, ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False),
+    Column("event_uid", String(36), nullable=False),
+    Column("event_name", String(255), nullable=False),
+    # The chat_event cursor it came from; NULL for events signalled through the API.
+    Column("event_id", BigInteger, nullable=True),
+    _int("primary_key"),
+    # The exact body sent on every attempt (same bytes, same signature, same EventId).
+    Column("body", Text, nullable=False),
+    # 0 pending (or parked), 1 delivered, 2 given up.
+    _int("status"),
+    _int("attempts"),
+    Column("created_at", DateTime, nullable=False),
+    # When it may be attempted; while claimed, when the claim (lease) runs out.
+    Column("due_at", DateTime, nullable=False),
+    Column("lease", String(32), nullable=True),
+    _ts("finished_at"),
+    _int("last_status"),
+    _text("last_error"),
+    # One delivery per event and webhook, also across processes; serves the foreign key.
+    UniqueConstraint("webhook_id", "event_uid"),
+    # Claiming: pending rows in due order.
+    Index("ix_webhook_delivery_status_due_at", "status", "due_at"),
+    Index("ix_webhook_delivery_finished_at", "finished_at"),
+)
+
+webhook_cursor = Table(
+    "webhook_cursor",
+    metadata,
+    # One row (id 1): the last chat_event id turned into deliveries.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False, server_default="0"),
+    _ts("updated_at"),
+)
+
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    # A client's Idempotency-Key, per caller: the first request's fingerprint and result.
+    Column("associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    # The message the first request created (NULL while that request is still running).
+    _opt_int("message_id"),
+    Column("created_at", DateTime, nullable=False, index=True),
+)
+
+ALL_TABLES = tuple(metadata.sorted_tables)
