@@ -8,6 +8,8 @@ strings here: the presenters format them per request (time zone, names).
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import msgspec
 
 from sochat.api.wiretypes import (
@@ -24,6 +26,7 @@ from sochat.api.wiretypes import (
     Double,
     FieldRightMask,
     Int32,
+    Net,
     SaleStatusName,
     Str16,
     Str32,
@@ -634,3 +637,55 @@ ALL_CARRIERS: tuple[type[msgspec.Struct], ...] = (
     ChatPresence,
     ChatSummaryItem,
 )
+
+
+# ---------------------------------------------------------------------------
+# Webhooks (webhooks.md). Kept out of ALL_CARRIERS, which tests/golden/carriers.json pins
+# to the chat carriers of entities.md; WEBHOOK_CARRIERS lists them instead. The enum and
+# flags names are registered with the binder and OpenAPI by sochat.api.routes.webhooks.
+
+WebhookStateName = Annotated[str, Net("SuperOffice.CRM.WebhookState", 4, "enum", "WebhookState")]
+WebhookNotifyViaText = Annotated[str, Net("SuperOffice.CRM.WebhookNotifyVia", 4, "flags", "WebhookNotifyVia")]
+WebhookNotifyWhenText = Annotated[
+    str, Net("SuperOffice.CRM.WebhookNotifyWhen", 4, "flags", "WebhookNotifyWhen")
+]
+
+
+class Webhook(Plain):
+    """A webhook registration, every property the official client reads, in its order."""
+
+    WebhookId: Int32 = 0
+    Name: Str255 = ""
+    Events: list[str] = []
+    TargetUrl: Text = ""
+    Secret: Text = ""
+    State: WebhookStateName = "Unknown"
+    Type: Str32 = "webhook"
+    Headers: dict[str, str] = {}
+    Properties: dict[str, Any] = {}
+    Registered: DateTime = UNSET_DATE
+    RegisteredAssociate: Associate | None = None
+    Updated: DateTime = UNSET_DATE
+    UpdatedAssociate: Associate | None = None
+    ErrorsEmail: Str255 = ""
+    ErrorEmails: list[str] = []
+    ErrorAssociates: list[MDOListItem] = []
+    Description: Text = ""
+    NotifyVia: WebhookNotifyViaText = "None"
+    NotifyWhen: WebhookNotifyWhenText = "None"
+    TotalCalls: Int32 = 0
+    TotalErrors: Int32 = 0
+    ConsecutiveErrors: Int32 = 0
+    LastError: Text = ""
+
+
+class WebhookResult(Carrier):
+    """What a test call returns: did the target answer 2xx, and what it answered."""
+
+    Success: Bool = False
+    Message: Text = ""
+    TableRight: TableRight | None = None
+    FieldProperties: dict[str, FieldProperty] = {}
+
+
+WEBHOOK_CARRIERS: tuple[type[msgspec.Struct], ...] = (Webhook, WebhookResult)
