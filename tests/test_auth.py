@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -202,3 +203,18 @@ async def test_bearer_tokens(issuer: tuple[rsa.RSAPrivateKey, JwtVerifier]) -> N
 async def test_bearer_is_refused_when_no_issuer_is_configured() -> None:
     with pytest.raises(Unauthenticated):
         await make(FakeStore()).authenticate("Bearer abc")
+
+
+async def test_concurrent_first_logins_verify_the_password_once() -> None:
+    store = FakeStore()
+    auth = make(store)
+    results: list[object] = []
+
+    async def login() -> None:
+        results.append((await auth.authenticate(basic("ann", "secret"))).associate)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(8):
+            tg.start_soon(login)
+    assert results == [ANN] * 8
+    assert store.lookups == 1  # one database lookup and one argon2 verification for all eight

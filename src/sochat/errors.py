@@ -11,6 +11,7 @@ codes. Messages are resource ids with parameters, translated at the edge.
     │   ├── UnsupportedMediaType  a body in a format sochat does not read
     │   └── PayloadTooLarge   a body over the configured limit
     ├── Unauthenticated       no, wrong or expired credentials
+    ├── TooManyRequests       too many failed logins from a user name or an address
     ├── Forbidden             authenticated, but not allowed
     ├── Conflict              the state does not allow the change (e.g. JSON Patch test failed)
     ├── PreconditionFailed    If-Unmodified-Since violated
@@ -67,6 +68,18 @@ class Unauthenticated(ChatError):
     code = "unauthenticated"
     error_type = "SoAuthenticationException"
     msgid = "SR_AUTH_FAILED"
+
+
+class TooManyRequests(ChatError):
+    """Too many failed logins; ``retry_after`` seconds until the next attempt."""
+
+    code = "too_many_requests"
+    error_type = "SoTooManyRequestsException"
+    msgid = "SR_TOO_MANY_ATTEMPTS"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("SR_TOO_MANY_ATTEMPTS", seconds=int(retry_after + 0.999))
+        self.retry_after = retry_after
 
 
 class Forbidden(ChatError):

@@ -369,6 +369,9 @@ async def test_odata_lists(client: httpx.AsyncClient) -> None:
     assert len(body["value"]) == 2
     assert "odata.nextLink" in body
     assert body["value"][0]["chatSessionId"] > body["value"][1]["chatSessionId"]
+    first = body["value"][0]
+    assert (first["PrimaryKey"], first["EntityName"]) == (first["chatSessionId"], "chat")
+    assert first["status"] == "InQueue"  # enums by name, as everywhere
     filtered = await client.get(
         "/api/v1/ChatSession?$select=chatSessionId&$filter=status eq 'InQueue'", headers=h
     )

@@ -248,3 +248,13 @@ class TestHttpContract:
         assert {"Verb": "GET", "Url": "/api/v1/ChatSession/default"} in [
             {k: e[k] for k in ("Verb", "Url")} for e in index
         ]
+
+
+async def test_failed_logins_are_rate_limited(client: httpx.AsyncClient) -> None:
+    for _ in range(10):
+        assert (await get_default(client, Authorization=basic("tje1", "guess"))).status_code == 401
+    blocked = await get_default(client, Authorization=basic("tje1", "Tje1"), **{"Accept-Language": "en"})
+    assert blocked.status_code == 429  # even the right password waits: guessing cannot go faster
+    assert int(blocked.headers["retry-after"]) > 0
+    assert blocked.json()["ErrorMessage"].startswith("Too many failed logins.")
+    assert (await get_default(client)).status_code == 200  # other users are not affected

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from sochat.api.fieldprops import WireField, wire_fields
+from sochat.api.routes.args import is_int_text
 from sochat.api.timespan import format_timespan, parse_timespan
 from sochat.domain import enums as e
 from sochat.errors import InvalidInput
@@ -153,6 +154,9 @@ def _convert(field: WireField, value: object, where: str) -> object:
     if value is None:
         return ""
     if isinstance(value, str):
+        if "\x00" in value:
+            # PostgreSQL cannot store NUL; no client means one.
+            raise _invalid(where, "contains a NUL character")
         if net.type_name == "System.String" and net.length and len(value) > net.length:
             raise _invalid(where, f"longer than {net.length} characters")
         return value
@@ -173,7 +177,7 @@ def _int(value: object, where: str) -> int:
         value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text.lstrip("+-").isdigit():
+        if not is_int_text(text):
             raise _invalid(where, "expected an integer")
         value = int(text)
     if not isinstance(value, int):

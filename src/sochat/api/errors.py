@@ -18,6 +18,7 @@ from sochat.errors import (
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ChatError], int], ...] = (
     (PayloadTooLarge, 413),
     (InvalidInput, 400),
     (Unauthenticated, 401),
+    (TooManyRequests, 429),
     (Forbidden, 403),
     (Conflict, 409),
     (InvalidTransition, 409),

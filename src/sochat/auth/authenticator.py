@@ -20,12 +20,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+import anyio
+
 from sochat.auth.oidc import JwtVerifier, TokenInvalid
 from sochat.auth.passwords import verify_password
+from sochat.auth.ratelimit import FailureWindow
 from sochat.auth.tickets import ticket_digest, xsrf_token_for
 from sochat.config import Settings
 from sochat.domain.crm import Associate
-from sochat.errors import Unauthenticated
+from sochat.errors import TooManyRequests, Unauthenticated
 from sochat.services.ports import Clock, Database
 
 log = logging.getLogger("sochat.auth")
@@ -86,6 +89,10 @@ class Authenticator:
         # Revocation must bite quickly, so tickets are remembered for at most 10 s.
         self._tickets = _TtlCache(min(settings.credential_cache_seconds, 10.0))
         self._bearer = _TtlCache(min(settings.credential_cache_seconds, 60.0))
+        self._verifying: dict[bytes, anyio.Lock] = {}
+        window = settings.login_failure_window_seconds
+        self._by_user = FailureWindow(settings.login_failures_per_user, window)
+        self._by_address = FailureWindow(settings.login_failures_per_address, window)
 
     def forget(self) -> None:
         """Drop every cached verification (after a password change or revocation here)."""
@@ -100,6 +107,26 @@ class Authenticator:
         session_cookie: str | None = None,
         xsrf_header: str | None = None,
         app_token: str | None = None,
+        client: str = "",
+    ) -> Principal:
+        """The caller, or Unauthenticated; TooManyRequests while a user name or the client
+        address has too many recent failures (checked before any password work)."""
+        wait = self._by_address.retry_after(client) if client else 0.0
+        if wait:
+            raise TooManyRequests(wait)
+        try:
+            return await self._authenticate(authorization, session_cookie, xsrf_header, app_token)
+        except Unauthenticated as exc:
+            if client and exc.msgid != "SR_AUTH_REQUIRED":  # sending nothing is not a guess
+                self._by_address.fail(client)
+            raise
+
+    async def _authenticate(
+        self,
+        authorization: str | None,
+        session_cookie: str | None,
+        xsrf_header: str | None,
+        app_token: str | None,
     ) -> Principal:
         self._check_app_token(app_token)
         if authorization:
@@ -136,18 +163,40 @@ class Authenticator:
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthenticated("SR_AUTH_FAILED") from None
         user, sep, password = decoded.partition(":")
-        if not sep or not user:
+        if not sep or not user or len(user) > 255 or "\x00" in user:
             raise Unauthenticated("SR_AUTH_FAILED")
         key = hmac.new(self._key, decoded.encode("utf-8"), hashlib.sha256).digest()
         cached = self._basic.get(key)
         if cached is not None:
             return cached
+        user_key = user.lower()
+        wait = self._by_user.retry_after(user_key)
+        if wait:
+            raise TooManyRequests(wait)
+        # One verification per credential at a time: when many requests arrive with the same
+        # credentials and an empty cache, the first pays for argon2 and the rest reuse it.
+        lock = self._verifying.get(key)
+        if lock is None:
+            lock = self._verifying[key] = anyio.Lock()
+        try:
+            async with lock:
+                cached = self._basic.get(key)
+                if cached is not None:
+                    return cached
+                return await self._verify_basic(key, user, user_key, password)
+        finally:
+            if self._verifying.get(key) is lock and not lock.statistics().tasks_waiting:
+                del self._verifying[key]
+
+    async def _verify_basic(self, key: bytes, user: str, user_key: str, password: str) -> Associate:
         async with self._db.read() as uow:
             creds = await uow.associates.credentials(user)
         ok = await verify_password(creds.password_hash if creds else None, password)
         if not ok or creds is None or creds.associate.deleted:
+            self._by_user.fail(user_key)
             log.info("basic authentication failed", extra={"user": user})
             raise Unauthenticated("SR_AUTH_FAILED")
+        self._by_user.succeed(user_key)
         self._basic.put(key, creds.associate)
         return creds.associate
 

@@ -18,7 +18,15 @@ from sochat.api.context import RequestContext
 from sochat.api.http import NO_CONTENT, Services, read_body
 from sochat.api.mappers import member_input, message_input, session_patch, topic_from
 from sochat.api.presenters import Presenter
-from sochat.api.routes.args import as_object, member, member_bool, member_int, member_str, query_int
+from sochat.api.routes.args import (
+    as_object,
+    idempotency_key,
+    member,
+    member_bool,
+    member_int,
+    member_str,
+    query_int,
+)
 from sochat.api.routes.chat_topic import agent_list
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.errors import InvalidInput, MissingParameter, NotFound
@@ -119,6 +127,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             me(ctx),
             member_int(a, "chatSessionId"),
             message_input(bind(c.ChatMessage, raw, path="message"), ctx.tz),
+            idempotency_key=idempotency_key(request),
         )
         return Presenter(ctx).chat_message(stored)
 
@@ -207,7 +216,9 @@ def endpoints(services: Services) -> list[Endpoint]:
 
     async def delete_member(request: Request, ctx: RequestContext) -> Any:
         a = await _args(request)
-        await topics.delete_member(me(ctx), member_int(a, "chatTopicId"), member_str(a, "username"))
+        # Removing a membership that is not there leaves nothing to do: still 204.
+        with contextlib.suppress(NotFound):
+            await topics.delete_member(me(ctx), member_int(a, "chatTopicId"), member_str(a, "username"))
         return NO_CONTENT
 
     async def create_session_for_topic(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
@@ -251,7 +262,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             "SaveChatSessionEntity",
             save_session,
             "Insert (id 0) or update a chat session",
-            {"body": session, "response": session, "errors": (400, 403, 404, 409)},
+            {"body": session, "response": session, "nullable": True, "errors": (400, 403, 409)},
         ),
         (
             "DeleteChatSessionEntity",
@@ -321,7 +332,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             "GetChatMessages",
             get_messages,
             "Messages after a message id",
-            {"body_members": {**sid, "after": int}, "response": list[c.ChatMessage]},
+            {"body_members": {**sid, "after": int}, "response": list[c.ChatMessage], "nullable": True},
         ),
         (
             "AddChatMessage",
@@ -390,7 +401,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             "GetChatTopicUserAgentList",
             topic_members,
             "A topic's members",
-            {"body_members": tid, "response": list[c.ChatTopicAgent]},
+            {"body_members": tid, "response": list[c.ChatTopicAgent], "nullable": True},
         ),
         (
             "GetChatTopicUserAgent",
@@ -427,6 +438,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             {
                 "body_members": {**tid, "useragents": list[c.ChatTopicAgent]},
                 "response": list[c.ChatTopicAgent],
+                "nullable": True,
                 "errors": (400, 403),
             },
         ),

@@ -12,9 +12,16 @@ from sochat.errors import InvalidInput, MissingParameter
 INT32_MAX = 2**31 - 1
 
 
+def is_int_text(value: str) -> bool:
+    """ASCII digits with an optional sign, short enough for int32 (``str.isdigit`` also
+    accepts "²" and Arabic-Indic digits, which ``int()`` then refuses or reads as numbers)."""
+    digits = value.lstrip("+-")
+    return 0 < len(digits) <= 11 and len(value) - len(digits) <= 1 and digits.isascii() and digits.isdigit()
+
+
 def _int(text: str, name: str) -> int:
     value = text.strip()
-    if not value.lstrip("+-").isdigit():
+    if not is_int_text(value):
         raise InvalidInput("SR_INVALID_VALUE", field=name, detail="expected an integer")
     number = int(value)
     if not -(2**31) <= number <= INT32_MAX:
@@ -26,8 +33,14 @@ def path_int(request: Request, name: str) -> int:
     return _int(str(request.path_params[name]), name)
 
 
+def _text(value: str, name: str) -> str:
+    if "\x00" in value or len(value) > 255:
+        raise InvalidInput("SR_INVALID_VALUE", field=name, detail="expected at most 255 characters, no NUL")
+    return value
+
+
 def path_str(request: Request, name: str) -> str:
-    return str(request.path_params[name])
+    return _text(str(request.path_params[name]), name)
 
 
 def query(request: Request, name: str) -> str | None:
@@ -105,4 +118,17 @@ def member_str(body: Mapping[str, Any], name: str) -> str:
         raise MissingParameter("SR_MISSING_PARAMETER", name=name)
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise InvalidInput("SR_INVALID_VALUE", field=name, detail="expected a string")
-    return str(raw)
+    return _text(str(raw), name)
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header: 1-255 visible ASCII characters, or absent."""
+    raw = request.headers.get("idempotency-key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not 1 <= len(key) <= 255 or not all(33 <= ord(ch) <= 126 for ch in key):
+        raise InvalidInput(
+            "SR_INVALID_VALUE", field="Idempotency-Key", detail="1-255 visible ASCII characters"
+        )
+    return key

@@ -12,8 +12,15 @@ from sochat.api.context import RequestContext
 from sochat.api.http import NO_CONTENT, Services, read_body
 from sochat.api.mappers import message_input, session_patch
 from sochat.api.presenters import Presenter
-from sochat.api.routes.args import path_int, path_str, query_bool, query_int
-from sochat.api.routes.shaping import archive_response, check_modified, check_unmodified, patched, select
+from sochat.api.routes.args import idempotency_key, path_int, path_str, query_bool, query_int
+from sochat.api.routes.shaping import (
+    archive_response,
+    check_modified,
+    check_unmodified,
+    patched,
+    precondition,
+    select,
+)
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.errors import InvalidInput
 
@@ -69,10 +76,8 @@ def endpoints(services: Services) -> list[Endpoint]:
         body = await read_body(request)
         if body is None:
             raise InvalidInput("SR_MISSING_PARAMETER", name="entity")
-        current = await chat.get(ctx.principal.associate, session_id)
-        check_unmodified(request, current.session.updated_at)
         patch = session_patch(bind(c.ChatSessionEntity, body), ctx.tz, session_id=session_id)
-        view = await chat.save(ctx.principal.associate, patch)
+        view = await chat.save(ctx.principal.associate, patch, precondition=precondition(request))
         return select(request, Presenter(ctx).session_with_links(view))
 
     async def delete(request: Request, ctx: RequestContext) -> Any:
@@ -85,7 +90,11 @@ def endpoints(services: Services) -> list[Endpoint]:
         check_unmodified(request, current.session.updated_at)
         entity = Presenter(ctx).session_view(current)
         bound = patched(c.ChatSessionEntity, entity, await read_body(request))
-        view = await chat.save(ctx.principal.associate, session_patch(bound, ctx.tz, session_id=session_id))
+        view = await chat.save(
+            ctx.principal.associate,
+            session_patch(bound, ctx.tz, session_id=session_id),
+            precondition=precondition(request, current.session.updated_at, same_version=True),
+        )
         return select(request, Presenter(ctx).session_with_links(view))
 
     async def for_current_user(request: Request, ctx: RequestContext) -> list[c.ChatSessionEntity]:
@@ -143,6 +152,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             ctx.principal.associate,
             path_int(request, "chatSessionId"),
             message_input(bind(c.ChatMessage, body), ctx.tz),
+            idempotency_key=idempotency_key(request),
         )
         return Presenter(ctx).chat_message(stored)
 

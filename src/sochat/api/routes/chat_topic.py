@@ -13,7 +13,14 @@ from sochat.api.http import NO_CONTENT, Services, read_body
 from sochat.api.mappers import member_input, topic_from
 from sochat.api.presenters import Presenter
 from sochat.api.routes.args import path_int, path_str, query_bool
-from sochat.api.routes.shaping import archive_response, check_modified, check_unmodified, patched, select
+from sochat.api.routes.shaping import (
+    archive_response,
+    check_modified,
+    check_unmodified,
+    patched,
+    precondition,
+    select,
+)
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.errors import InvalidInput, NotFound
 from sochat.services.topics import default_topic
@@ -51,7 +58,11 @@ def endpoints(services: Services) -> list[Endpoint]:
             raise InvalidInput("SR_MISSING_PARAMETER", name="entity")
         bound = bind(c.ChatTopicEntity, body)
         base = (await topics.get(ctx.principal.associate, topic_id)).topic if topic_id else default_topic()
-        view = await topics.save(ctx.principal.associate, topic_from(bound, base, topic_id=topic_id))
+        # A PUT merges the sent properties onto what was read: that version must still stand.
+        check = precondition(request, base.updated_at, same_version=True) if topic_id else None
+        view = await topics.save(
+            ctx.principal.associate, topic_from(bound, base, topic_id=topic_id), precondition=check
+        )
         return select(request, Presenter(ctx).topic_with_links(view))
 
     async def default(request: Request, ctx: RequestContext) -> c.ChatTopicEntity:
@@ -66,11 +77,7 @@ def endpoints(services: Services) -> list[Endpoint]:
         return not_modified or select(request, Presenter(ctx).topic_with_links(view))
 
     async def put(request: Request, ctx: RequestContext) -> Any:
-        topic_id = path_int(request, "id")
-        body = await read_body(request)
-        current = await topics.get(ctx.principal.associate, topic_id)
-        check_unmodified(request, current.topic.updated_at)
-        return await save(request, ctx, topic_id, body)
+        return await save(request, ctx, path_int(request, "id"), await read_body(request))
 
     async def delete(request: Request, ctx: RequestContext) -> Any:
         await topics.delete(ctx.principal.associate, path_int(request, "id"))
@@ -81,7 +88,11 @@ def endpoints(services: Services) -> list[Endpoint]:
         current = await topics.get(ctx.principal.associate, topic_id)
         check_unmodified(request, current.topic.updated_at)
         bound = patched(c.ChatTopicEntity, Presenter(ctx).chat_topic(current), await read_body(request))
-        view = await topics.save(ctx.principal.associate, topic_from(bound, current.topic, topic_id=topic_id))
+        view = await topics.save(
+            ctx.principal.associate,
+            topic_from(bound, current.topic, topic_id=topic_id),
+            precondition=precondition(request, current.topic.updated_at, same_version=True),
+        )
         return select(request, Presenter(ctx).topic_with_links(view))
 
     async def sessions(request: Request, ctx: RequestContext) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -17,8 +19,9 @@ from sochat.api.http import Services
 from sochat.api.patch import apply_patch
 from sochat.api.routes.args import query
 from sochat.api.timezones import format_datetime
-from sochat.errors import InvalidInput, PreconditionFailed
-from sochat.services.archive import parse_archive_query
+from sochat.domain.enums import enum_name
+from sochat.errors import Conflict, InvalidInput, PreconditionFailed
+from sochat.services.archive import ENTITY_NAME, parse_archive_query
 
 S = TypeVar("S", bound=msgspec.Struct)
 KEEP = frozenset({"tableright", "fieldproperties", "_links"})
@@ -64,6 +67,25 @@ def check_unmodified(request: Request, last_modified: datetime | None) -> None:
         raise PreconditionFailed("SR_PRECONDITION_FAILED")
 
 
+class Versioned(Protocol):
+    updated_at: datetime | None
+
+
+def precondition(
+    request: Request, seen: datetime | None = None, *, same_version: bool = False
+) -> Callable[[Versioned], None]:
+    """A check the use case runs on the row it has locked: ``If-Unmodified-Since`` (412) and,
+    for changes computed from an earlier read (PATCH, a merged PUT), that the row is still the
+    version that was read (409), so concurrent guarded patches cannot all succeed."""
+
+    def check(current: Versioned) -> None:
+        check_unmodified(request, current.updated_at)
+        if same_version and current.updated_at != seen:
+            raise Conflict("SR_CHANGED_CONCURRENTLY")
+
+    return check
+
+
 def patched(cls: type[S], current: msgspec.Struct, body: object) -> Bound[S]:
     """Apply a JSON Patch / Merge Patch to the current entity and bind the result; only the
     properties the patch changed count as provided."""
@@ -90,11 +112,15 @@ async def archive_response(
     base = f"{ctx.base_url}{request.url.path}"
     json_safe = (query(request, "$jsonSafe") or "").lower() == "true"
     rows = []
-    for row in page.rows:
-        out: dict[str, Any] = {}
+    for key_value, row in zip(page.primary_keys, page.rows, strict=True):
+        out: dict[str, Any] = {"PrimaryKey": key_value, "EntityName": ENTITY_NAME}
         for key, value in row.items():
             name = key.replace("/", "_").replace(".", "_") if json_safe else key
-            out[name] = format_datetime(value, ctx.tz) if isinstance(value, datetime) else value
+            if isinstance(value, datetime):
+                value = format_datetime(value, ctx.tz)
+            elif isinstance(value, enum.IntEnum):
+                value = enum_name(value)
+            out[name] = value
         rows.append(out)
     body: dict[str, Any] = {"odata.metadata": f"{ctx.base_url}/api/v1/archive$metadata"}
     if page.total is not None:
