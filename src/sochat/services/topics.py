@@ -11,6 +11,7 @@ from sochat.domain.opening_hours import is_open
 from sochat.domain.rights import RowRight, TableRightBit, topic_right
 from sochat.domain.topic import WORKDAYS_8_TO_16, ChatTopic, TopicFlag, TopicMembership, WidgetSettings
 from sochat.errors import Forbidden, InvalidInput, NotFound
+from sochat.services.chat import as_associate_id
 from sochat.services.ports import Clock, Database, UnitOfWork
 from sochat.services.views import MemberView, TopicView
 
@@ -92,7 +93,9 @@ class TopicService:
             topics.sort(key=lambda t: t.topic_id)
             return [TopicView(t, topic_right(caller, memberships.get(t.topic_id))) for t in topics]
 
-    async def save(self, caller: Associate, topic: ChatTopic) -> TopicView:
+    async def save(
+        self, caller: Associate, topic: ChatTopic, *, precondition: Callable[[ChatTopic], None] | None = None
+    ) -> TopicView:
         """Insert (id 0) or replace a topic; chat administrators only. Statistics
         (LastAccept, SecondsPrAccept) are the server's and survive a save."""
         self._require_admin(caller)
@@ -105,9 +108,11 @@ class TopicService:
                     replace(topic, last_accept=None, seconds_pr_accept=0, accept_count=0, updated_at=now)
                 )
             else:
-                current = await uow.topics.get(topic.topic_id)
+                current = await uow.topics.get(topic.topic_id, for_update=True)
                 if current is None:
                     raise NotFound("SR_NOT_FOUND", entity="ChatTopic", id=topic.topic_id)
+                if precondition is not None:
+                    precondition(current)  # checked under the row lock
                 stored = replace(
                     topic,
                     last_accept=current.last_accept,
@@ -142,8 +147,9 @@ class TopicService:
     async def _agent(self, uow: UnitOfWork, name_or_id: str) -> Associate:
         creds = await uow.associates.credentials(name_or_id.strip())
         agent = creds.associate if creds else None
-        if agent is None and name_or_id.strip().isdigit():
-            agent = await uow.associates.get(int(name_or_id.strip()))
+        associate_id = as_associate_id(name_or_id)
+        if agent is None and associate_id:
+            agent = await uow.associates.get(associate_id)
         if agent is None:
             raise NotFound("SR_NOT_FOUND", entity="User", id=name_or_id)
         return agent
@@ -252,5 +258,5 @@ class TopicService:
         async with self.db.write() as uow:
             for user_id, present in changes:
                 if not await uow.associates.set_presence(user_id, present):
-                    raise NotFound("SR_NOT_FOUND", entity="User", id=user_id)
+                    raise InvalidInput("SR_INVALID_VALUE", field="UserId", detail=f"no user {user_id}")
             await uow.commit()
