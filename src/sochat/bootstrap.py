@@ -10,8 +10,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+import anyio
 from starlette.applications import Starlette
 
+from sochat import housekeeping
 from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
 from sochat.api.http import Services
@@ -27,6 +29,9 @@ from sochat.services.chat import ChatService
 from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
 from sochat.services.topics import TopicService
+from sochat.services.webhooks import WebhookDispatcher, WebhookService
+from sochat.storage.retention import SqlRetention
+from sochat.storage.webhooks import SqlWebhookStore
 
 log = logging.getLogger("sochat")
 
@@ -123,6 +128,13 @@ def build_services(
             return translator(settings.default_language)
 
     chat = ChatService(db, clock, zone_for=zone_for, translator_for=translator_for)
+    store = SqlWebhookStore(db)
+    dispatcher = WebhookDispatcher(
+        store,
+        clock,
+        allowed_hosts=settings.webhook_allowed_hosts,
+        max_consecutive_errors=settings.webhook_max_consecutive_errors,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -134,11 +146,20 @@ def build_services(
         archive=archive,
         hub=PushHub(db, broker or make_broker(settings), poll_seconds=settings.push_poll_seconds),
         feed=EventFeed(db, chat),
+        webhooks=WebhookService(
+            store, clock, allowed_hosts=settings.webhook_allowed_hosts, on_queued=dispatcher.wake
+        ),
+        dispatcher=dispatcher,
+        retention=SqlRetention(db),
     )
 
 
 def build_app(settings: Settings) -> Starlette:
     """The production app: opens the database when the server starts, closes it at the end."""
+    # Each worker process configures its own logging (uvicorn spawns them fresh).
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     from sochat.storage.archive import SqlArchive
     from sochat.storage.database import SqlDatabase
 
@@ -155,8 +176,19 @@ def build_app(settings: Settings) -> Starlette:
         db.on_events_committed(services.hub.committed)
         await services.hub.start()
         log.info("sochat %s serving on %s", os.getpid(), _redact(settings.database_url))
+        stop = anyio.Event()
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                # Background duties: webhook delivery from the outbox, idle sessions, alerts, purge.
+                tasks.start_soon(services.dispatcher.run, stop)
+                tasks.start_soon(
+                    housekeeping.run, settings, services.chat, services.retention, services.clock
+                )
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    tasks.cancel_scope.cancel()
         finally:
             await services.hub.close()
             await lazy.close()

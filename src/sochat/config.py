@@ -56,6 +56,10 @@ class Settings:
     oidc_jwks_file: str = ""
     oidc_jwks_url: str = ""
     oidc_user_claim: str = "preferred_username"
+    # Webhook targets must be https, except loopback and these hosts (comma-separated).
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    # Failures in a row after which a webhook is set to TooManyErrors.
+    webhook_max_consecutive_errors: int = 7
     # Ended sessions are purged this many days after they ended (0 = kept); Deleted ones always.
     retention_days: int = 0
     cors_origins: tuple[str, ...] = ()

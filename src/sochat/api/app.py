@@ -19,7 +19,7 @@ from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, meta
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -53,6 +53,7 @@ def endpoint_table(services: Services) -> list[Endpoint]:
         *chat_session.endpoints(services),
         *chat_topic.endpoints(services),
         *agents_chat.endpoints(services),
+        *webhooks.endpoints(services, services.webhooks),
     ]
 
 
@@ -79,6 +80,9 @@ def build_routes(services: Services) -> list[BaseRoute]:
     for e in table:
         app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
         routes.append(_route(e.path, app, [e.verb]))
+    sign_in, sign_out = login.handlers(services)
+    routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
+    routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
     return routes
 

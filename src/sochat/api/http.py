@@ -38,8 +38,9 @@ from sochat.i18n import Translator, translator
 from sochat.push.hub import PushHub
 from sochat.services.chat import ChatService
 from sochat.services.event_feed import EventFeed
-from sochat.services.ports import ArchiveSearch, Clock, Database
+from sochat.services.ports import ArchiveSearch, Clock, Database, Retention
 from sochat.services.topics import TopicService
+from sochat.services.webhooks import WebhookDispatcher, WebhookService
 
 log = logging.getLogger("sochat.api")
 
@@ -70,6 +71,9 @@ class Services:
     archive: ArchiveSearch
     hub: PushHub
     feed: EventFeed
+    webhooks: WebhookService
+    dispatcher: WebhookDispatcher
+    retention: Retention
 
 
 Handler = Callable[[Request, RequestContext], Awaitable[Any]]

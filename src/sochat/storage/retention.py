@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 
 from sochat.domain.enums import ChatSessionStatus as S
-from sochat.services.ports import PurgeReport
+from sochat.services.ports import Database, PurgeReport
 from sochat.storage import schema
-from sochat.storage.database import SqlDatabase
+from sochat.storage.database import SqlUnitOfWork
 
 ENDED = (S.Finished, S.Closed, S.RequestPosted, S.ClosedFromQueue)
 
 
 class SqlRetention:
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def purge(self, *, ended_before: datetime | None, dry_run: bool) -> PurgeReport:
@@ -28,6 +28,8 @@ class SqlRetention:
             ended = and_(s.c.status.in_([int(x) for x in ENDED]), s.c.when_ended < cutoff)
         doomed = select(s.c.id).where(or_(deleted, ended))
         async with self._db.write() as uow:
+            if not isinstance(uow, SqlUnitOfWork):
+                raise TypeError("SqlRetention needs SqlDatabase units of work")
             conn = uow.connection
             counts = (
                 await conn.execute(
