@@ -101,7 +101,11 @@ class Session:
         except httpx.TransportError as exc:  # a server that drops the connection still must not leak
             self.statuses[0] = self.statuses.get(0, 0) + 1
             return httpx.Response(0, text=f"connection failed: {exc!r}")
-        self.bodies.append(f"{response.status_code} {dict(response.headers)} {response.text}")
+        # Error answers are checked (CONVENTIONS.md 8: "never in error bodies"). Successful ones
+        # legitimately carry a secret to its owner: /api/login's Set-Cookie holds the session
+        # ticket, and an administrator reading a webhook gets the secret they registered.
+        if response.status_code >= 400:
+            self.bodies.append(f"{response.status_code} {dict(response.headers)} {response.text}")
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         return response
 

@@ -1,6 +1,5 @@
 """Webhook fixtures: a settable clock, the store and service over ``db``, event helpers, and
-the API (``create_app``'s app with the webhook endpoints added, as ``build_routes`` adds the
-others; the lead wires them into the endpoint table)."""
+the API (the app as bootstrap builds it, on demo data)."""
 
 from __future__ import annotations
 
@@ -13,9 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from sochat.api.app import _route, create_app
-from sochat.api.http import endpoint
-from sochat.api.routes import webhooks
+from sochat.api.app import create_app
 from sochat.auth.passwords import hash_password
 from sochat.bootstrap import build_services
 from sochat.config import Settings
@@ -122,7 +119,7 @@ async def pending(db: SqlDatabase) -> int:
 
 
 # ---------------------------------------------------------------------------
-# The API: create_app's app with the webhook endpoints added (as build_routes adds the others)
+# The API: the app as bootstrap builds it, with demo data
 
 TJE0 = {"Authorization": "Basic dGplMDpUamUw", "Accept": "application/json"}  # chat administrator
 ADM0 = {"Authorization": "Basic YWRtMDpBZG0w", "Accept": "application/json"}  # no chat licence
@@ -151,15 +148,9 @@ class Api:
 @pytest.fixture
 async def api(db: SqlDatabase) -> AsyncIterator[Api]:
     await load_demo(db, hash_password)
-    settings = Settings.from_env({}, max_body_bytes=65536)
+    settings = Settings.from_env({}, max_body_bytes=65536, webhook_allowed_hosts=("hooks.internal",))
     services = build_services(settings, db, SqlArchive(db))
-    store = SqlWebhookStore(db)
-    hooks = WebhookService(store, services.clock, allowed_hosts=["hooks.internal"])
-    app = create_app(services)
-    for e in webhooks.endpoints(services, hooks):
-        app.router.routes.append(
-            _route(e.path, endpoint(services, e.handler, style=e.style, root=e.xml_root), [e.verb])
-        )
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=create_app(services))
     async with httpx.AsyncClient(transport=transport, base_url="http://sochat.test") as client:
-        yield Api(client, make_dispatcher(store, services.clock))
+        # The app's own dispatcher is not running here; this one has test timings.
+        yield Api(client, make_dispatcher(SqlWebhookStore(db), services.clock))

@@ -547,6 +547,10 @@ class WebhookService:
         self.version = version
         self.context_identifier = context_identifier
 
+    def authorize(self, caller: Associate) -> None:
+        """Raise Forbidden unless the caller may manage webhooks (checked before any input)."""
+        self._require_admin(caller)
+
     @staticmethod
     def _require_admin(caller: Associate) -> None:
         if not (caller.is_chat_admin and caller.is_chat_agent and not caller.deleted):

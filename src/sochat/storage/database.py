@@ -341,6 +341,7 @@ def _sqlite_pragmas(dbapi_connection: Any, *, writer: bool) -> None:
 def _sqlite_engine(url: URL, *, writer: bool, pool_size: int) -> AsyncEngine:
     engine = create_async_engine(
         url,
+        hide_parameters=True,  # parameters can hold secrets: never log them
         poolclass=AsyncAdaptedQueuePool,
         pool_size=1 if writer else pool_size,
         max_overflow=0,
@@ -362,6 +363,7 @@ def _sqlite_inline_reader(url: URL, *, pool_size: int) -> Engine:
     """The reader pool for ``_InlineSqliteConnection``: pysqlite, same pragmas, never blocking."""
     engine = create_engine(
         url.set(drivername="sqlite+pysqlite"),
+        hide_parameters=True,  # parameters can hold secrets: never log them
         poolclass=QueuePool,
         pool_size=pool_size,
         max_overflow=-1,
@@ -407,6 +409,11 @@ class SqlDatabase:
         """
         parsed = normalize_url(url)
         if is_sqlite(parsed):
+            # aiosqlite logs every call with its SQL parameters at DEBUG, and parameters can
+            # hold secrets (webhook secrets, password hashes): keep that logger at INFO.
+            quiet = logging.getLogger("aiosqlite")
+            if quiet.level < logging.INFO:  # its own level, so a DEBUG root cannot lower it
+                quiet.setLevel(logging.INFO)
             writer = _sqlite_engine(parsed, writer=True, pool_size=1)
             reader = _sqlite_engine(parsed, writer=False, pool_size=pool_size)
             inline = _sqlite_inline_reader(parsed, pool_size=pool_size)
@@ -414,6 +421,7 @@ class SqlDatabase:
         else:
             engine = create_async_engine(
                 parsed,
+                hide_parameters=True,  # parameters can hold secrets: never log them
                 pool_size=pool_size,
                 max_overflow=0,
                 pool_pre_ping=True,

@@ -51,9 +51,12 @@ def migration_engine(url: str) -> AsyncEngine:
     """A one-connection engine for migrations (SQLite: autocommit driver + BEGIN IMMEDIATE)."""
     parsed = normalize_url(url)
     if not is_sqlite(parsed):
-        return create_async_engine(parsed, poolclass=NullPool)
+        return create_async_engine(parsed, poolclass=NullPool, hide_parameters=True)
     engine = create_async_engine(
-        parsed, poolclass=NullPool, connect_args={"timeout": SQLITE_MIGRATION_TIMEOUT}
+        parsed,
+        poolclass=NullPool,
+        connect_args={"timeout": SQLITE_MIGRATION_TIMEOUT},
+        hide_parameters=True,  # parameters can hold secrets: never log them
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -275,6 +275,16 @@ def endpoints(services: Services, hooks: WebhookService) -> list[Endpoint]:
     def me(ctx: RequestContext) -> Any:
         return ctx.principal.associate
 
+    def admin_first(handler: Any) -> Any:
+        """Rights before input: a caller who may not manage webhooks learns nothing about the
+        body they sent."""
+
+        async def run(request: Request, ctx: RequestContext) -> Any:
+            hooks.authorize(me(ctx))
+            return await handler(request, ctx)
+
+        return run
+
     def stamp(view: WebhookView) -> Any:
         return view.hook.updated_at or view.hook.registered_at
 
@@ -344,7 +354,7 @@ def endpoints(services: Services, hooks: WebhookService) -> list[Endpoint]:
         return NO_CONTENT
 
     def rest(verb: str, path: str, handler: Any, summary: str, **kw: Any) -> Endpoint:
-        return Endpoint(verb, REST + path, handler, summary, tag="Webhook", **kw)
+        return Endpoint(verb, REST + path, admin_first(handler), summary, tag="Webhook", **kw)
 
     webhook = c.Webhook
     rest_table = [
@@ -577,7 +587,9 @@ def endpoints(services: Services, hooks: WebhookService) -> list[Endpoint]:
     return [
         *rest_table,
         *(
-            Endpoint("POST", AGENT + name, handler, summary, style="agent", tag="Agents/Webhook", **kw)
+            Endpoint(
+                "POST", AGENT + name, admin_first(handler), summary, style="agent", tag="Agents/Webhook", **kw
+            )
             for name, handler, summary, kw in agent_table
         ),
     ]
