@@ -21,30 +21,12 @@ from sochat.api.routes.shaping import (
     precondition,
     select,
 )
-from sochat.api.routes.spec import Endpoint, Param
+from sochat.api.routes.spec import ODATA, SELECT, Endpoint, Param
 from sochat.errors import InvalidInput
 
 SESSION = "/api/v1/ChatSession"
 ID = Param("id", "path", int, description="ChatSessionId")
 SID = Param("chatSessionId", "path", int, description="ChatSessionId")
-SELECT = Param("$select", "query", str, required=False, description="Comma-separated properties to return")
-ODATA = tuple(
-    Param(name, "query", str, required=False)
-    for name in (
-        "$select",
-        "$filter",
-        "$orderBy",
-        "$entities",
-        "$top",
-        "$skip",
-        "$mode",
-        "$options",
-        "$context",
-        "$format",
-        "$jsonSafe",
-        "$output",
-    )
-)
 
 
 def endpoints(services: Services) -> list[Endpoint]:

@@ -21,7 +21,7 @@ from sochat.api.routes.shaping import (
     precondition,
     select,
 )
-from sochat.api.routes.spec import Endpoint, Param
+from sochat.api.routes.spec import ODATA, SELECT, Endpoint, Param
 from sochat.errors import InvalidInput, NotFound
 from sochat.services.topics import default_topic
 
@@ -29,24 +29,6 @@ TOPIC = "/api/v1/ChatTopic"
 ID = Param("id", "path", int, description="ChatTopicId")
 TID = Param("chatTopicId", "path", int, description="ChatTopicId")
 USER = Param("username", "path", str, description="User name or associate id")
-SELECT = Param("$select", "query", str, required=False, description="Comma-separated properties to return")
-ODATA = tuple(
-    Param(name, "query", str, required=False)
-    for name in (
-        "$select",
-        "$filter",
-        "$orderBy",
-        "$entities",
-        "$top",
-        "$skip",
-        "$mode",
-        "$options",
-        "$context",
-        "$format",
-        "$jsonSafe",
-        "$output",
-    )
-)
 
 
 def endpoints(services: Services) -> list[Endpoint]:

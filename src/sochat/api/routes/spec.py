@@ -44,3 +44,24 @@ class Endpoint:
     xml_root: str | None = None
     tag: str = ""
     public: bool = False
+
+
+# Query parameters shared by the REST resources.
+SELECT = Param("$select", "query", str, required=False, description="Comma-separated properties to return")
+ODATA = tuple(
+    Param(name, "query", str, required=False)
+    for name in (
+        "$select",
+        "$filter",
+        "$orderBy",
+        "$entities",
+        "$top",
+        "$skip",
+        "$mode",
+        "$options",
+        "$context",
+        "$format",
+        "$jsonSafe",
+        "$output",
+    )
+)
