@@ -174,6 +174,8 @@ def build_app(settings: Settings) -> Starlette:
         archive.attach(SqlArchive(db))
         # Every commit that wrote events pokes this process's streams and the broker.
         db.on_events_committed(services.hub.committed)
+        # ...and wakes the webhook dispatcher, so deliveries do not wait for its poll.
+        db.on_events_committed(lambda _cursor: services.dispatcher.wake())
         await services.hub.start()
         log.info("sochat %s serving on %s", os.getpid(), _redact(settings.database_url))
         stop = anyio.Event()
