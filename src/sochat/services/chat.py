@@ -132,7 +132,6 @@ class ChatService:
         uow: UnitOfWork,
         s: ChatSession,
         note: SystemNote,
-        now: datetime,
         author: str = "",
         created_by: int = SYSTEM,
     ) -> ChatMessage:
@@ -561,7 +560,6 @@ class ChatService:
                         "SR_CHAT_SYSTEM_TRANSFERRED",
                         {"agent": caller.name},
                     ),
-                    now,
                 )
             else:
                 s = await self._save(uow, s, sm.transfer(s, target.associate_id), now, caller.associate_id)
@@ -586,7 +584,6 @@ class ChatService:
                     "SR_CHAT_SYSTEM_TRANSFERRED",
                     {"agent": caller.name},
                 ),
-                now,
             )
             view = await self._view(uow, caller, s)
             await uow.commit()
@@ -614,7 +611,6 @@ class ChatService:
                         "SR_CHAT_SYSTEM_TRANSFER_REJECTED",
                         {"agent": caller.name},
                     ),
-                    now,
                 )
             view = await self._view(uow, caller, s)
             await uow.commit()
@@ -715,7 +711,7 @@ class ChatService:
                 created_by,
             )
             for note in notes:
-                await self._note(uow, s, note, now)
+                await self._note(uow, s, note)
             if idempotency_key is not None:
                 await uow.idempotency.complete(caller.associate_id, idempotency_key, stored.message_id)
             await uow.commit()
@@ -757,7 +753,7 @@ class ChatService:
                 if s is None or s.status not in sm.OPEN or fetched is None or fetched >= now - idle_after:
                     continue
                 ended = await self._save(uow, s, sm.end(s, Action.CLOSE_IDLE, now), now, SYSTEM)
-                await self._note(uow, ended, sm.NOTE_FOR_END[Action.CLOSE_IDLE], now)
+                await self._note(uow, ended, sm.NOTE_FOR_END[Action.CLOSE_IDLE])
                 await uow.commit()
                 closed += 1
         return closed
