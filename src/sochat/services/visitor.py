@@ -864,16 +864,21 @@ class VisitorService:
         return f, data
 
     async def sweep_files(self) -> int:
-        """Remove the files of sessions that no longer exist (deleted or purged)."""
-        stored = self.files.sessions()
-        if not stored:
-            return 0
-        async with self.db.read() as uow:
-            alive = await uow.visitor.existing_sessions(stored)
-        gone = [sid for sid in stored if sid not in alive]
-        for sid in gone:
-            await self.files.remove_session(sid)
-        return len(gone)
+        return await sweep_files(self.db, self.files)
+
+
+async def sweep_files(db: Database, files: FileStore) -> int:
+    """Remove the files of sessions that no longer exist (deleted or purged); returns how
+    many sessions' folders went."""
+    stored = files.sessions()
+    if not stored:
+        return 0
+    async with db.read() as uow:
+        alive = await uow.visitor.existing_sessions(stored)
+    gone = [sid for sid in stored if sid not in alive]
+    for sid in gone:
+        await files.remove_session(sid)
+    return len(gone)
 
 
 def file_path(session_id: int, file_id: int) -> str:
