@@ -10,6 +10,7 @@ from pathlib import Path
 
 ENV_PREFIX = "SOCHAT_"
 PUSH_BACKENDS = ("auto", "memory", "postgres", "redis")
+LOG_FORMATS = ("plain", "json")
 
 
 def _bool(text: str) -> bool:
@@ -65,6 +66,18 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cookie_secure: bool = True
     log_level: str = "info"
+    # "plain" (readable lines) or "json" (one JSON object per line, for log collectors).
+    log_format: str = "plain"
+    # One log line per request (sochat.access): method, route template, status, duration.
+    access_log: bool = True
+    # /metrics (Prometheus) answers only with "Authorization: Bearer <token>"; empty: off (404).
+    metrics_token: str = ""
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, "*" = any);
+    # empty: the connecting address is the client, forwarded headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # chat_event rows older than this are purged once webhooks no longer need them; a client
+    # resuming a stream from an older Last-Event-ID gets what is left (sessions stay readable).
+    event_retention_hours: float = 24.0
     # Event streams (sochat/push). auto = postgres on a PostgreSQL database, memory on SQLite.
     push_backend: str = "auto"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -106,6 +119,10 @@ class Settings:
             raise ValueError(f"push_backend must be one of {', '.join(PUSH_BACKENDS)}")
         if self.push_heartbeat_seconds <= 0 or self.push_poll_seconds <= 0:
             raise ValueError("push_heartbeat_seconds and push_poll_seconds must be positive")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
+        if self.event_retention_hours <= 0:
+            raise ValueError("event_retention_hours must be positive")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise ValueError("root_path must start with '/' and not end with one (e.g. /SuperOffice)")
 

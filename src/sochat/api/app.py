@@ -18,8 +18,9 @@ from sochat import __version__
 from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
+from sochat.api.observe import ObserveMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, operations, webhooks
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -84,6 +85,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
+    routes.extend(operations.routes(services))
     return routes
 
 
@@ -93,11 +95,12 @@ def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
     if settings.root_path:
         routes = [Mount(settings.root_path, routes=routes), *routes]
     middleware = [
+        Middleware(ObserveMiddleware, access_log=settings.access_log),
         Middleware(
             LimitsMiddleware,
             max_body_bytes=settings.max_body_bytes,
             max_header_bytes=settings.max_header_bytes,
-        )
+        ),
     ]
     if settings.cors_origins:
         middleware.append(

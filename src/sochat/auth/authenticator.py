@@ -29,6 +29,7 @@ from sochat.auth.tickets import ticket_digest, xsrf_token_for
 from sochat.config import Settings
 from sochat.domain.crm import Associate
 from sochat.errors import TooManyRequests, Unauthenticated
+from sochat.metrics import FAILED_LOGINS
 from sochat.services.ports import Clock, Database
 
 log = logging.getLogger("sochat.auth")
@@ -117,8 +118,10 @@ class Authenticator:
         try:
             return await self._authenticate(authorization, session_cookie, xsrf_header, app_token)
         except Unauthenticated as exc:
-            if client and exc.msgid != "SR_AUTH_REQUIRED":  # sending nothing is not a guess
-                self._by_address.fail(client)
+            if exc.msgid != "SR_AUTH_REQUIRED":  # sending nothing is not a guess
+                FAILED_LOGINS.inc()
+                if client:
+                    self._by_address.fail(client)
             raise
 
     async def _authenticate(
