@@ -69,10 +69,16 @@ def configure(level: str = "info", fmt: str = "plain") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn's loggers keep their own handlers unless told otherwise: send them to ours.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # uvicorn's access lines carry the raw path and query string (a visitor's session key
+    # travels there): never written; sochat.access logs the route template instead.
+    quiet = logging.getLogger("uvicorn.access")
+    quiet.handlers.clear()
+    quiet.propagate = False
+    quiet.disabled = True
 
 
 def uvicorn_log_config() -> dict[str, object]:
