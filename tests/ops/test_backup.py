@@ -73,7 +73,8 @@ def test_backup_under_write_load_then_restore(tmp_path: Path) -> None:
         ended = time.monotonic()
         assert "Backed up to" in out
         # Nothing but the result line: no progress bar when output is not a terminal.
-        assert len(out.strip().splitlines()) == 1 and "%" not in out, out
+        assert len(out.strip().splitlines()) == 1, out
+        assert "%" not in out
         time.sleep(0.3)
     finally:
         stop.set()
@@ -152,5 +153,6 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     os.close(main)
     assert proc.wait(timeout=60) == 0
     text = b"".join(chunks).decode(errors="replace")
-    assert "Backing up" in text and "100%" in text, text
+    assert "Backing up" in text, text
+    assert "100%" in text, text
     assert "Backed up to" in text

@@ -43,7 +43,8 @@ def app_for(db: SqlDatabase, **overrides: object) -> httpx.AsyncClient:
 async def test_healthz_and_readyz(db: SqlDatabase) -> None:
     async with app_for(db) as client:
         health = await client.get("/healthz")
-        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok"}
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json() == {"status": "ready"}
@@ -134,13 +135,15 @@ async def test_metrics_move_with_requests(db: SqlDatabase) -> None:
     assert moved("sochat_failed_logins_total") == 1
     # The raw path never becomes a label.
     assert moved(count, route="/api/v1/ChatSession/{id}", status="404") == 1
-    assert "987654" not in after and "/no/such/path" not in after
+    assert "987654" not in after
+    assert "/no/such/path" not in after
     # Database-wide figures: the new session waits in its topic's queue.
     queued = sample(after, "sochat_chats", topic_id="1", state="queued")
     assert queued >= 1, re.findall(r"sochat_chats\{.*", after)
     assert "sochat_webhook_deliveries{" in after
     assert 'sochat_db_pool_in_use{pool="writer"}' in after
-    assert "sochat_event_streams_open" in after and "sochat_event_stream_lag_events" in after
+    assert "sochat_event_streams_open" in after
+    assert "sochat_event_stream_lag_events" in after
 
 
 async def test_request_ids_and_access_lines(db: SqlDatabase, caplog: pytest.LogCaptureFixture) -> None:
@@ -165,6 +168,8 @@ async def test_request_ids_and_access_lines(db: SqlDatabase, caplog: pytest.LogC
     assert doc["duration_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", doc["time"])
     third = json.loads(logs.JsonFormatter().format(lines[2]))
-    assert third["status"] == 401 and "user_id" not in third
+    assert third["status"] == 401
+    assert "user_id" not in third
     plain = logging.Formatter(logs.PLAIN_FORMAT).format(lines[0])
-    assert "GET /api/v1/ChatSession/default 200" in plain and "id=abc-123.x" in plain
+    assert "GET /api/v1/ChatSession/default 200" in plain
+    assert "id=abc-123.x" in plain

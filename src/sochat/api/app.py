@@ -11,11 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
-from sochat.api.docs_page import DOCS_CSP, docs_html
+from sochat.api.docs_page import docs_routes
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.observe import ObserveMiddleware
@@ -64,19 +64,15 @@ def build_routes(services: Services) -> list[BaseRoute]:
     spec = JSON_ENCODER.encode(
         build_openapi(table, server_url=services.settings.root_path or "/", version=__version__)
     )
-    page = docs_html("openapi.json")
 
     def openapi(request: Request) -> Response:
         return Response(spec, media_type="application/json; charset=utf-8")
-
-    def docs(request: Request) -> Response:
-        return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
 
     routes: list[BaseRoute] = [
         _route("/api", meta.api_info, ["GET"]),
         _route("/api/v1", meta.v1_index(index), ["GET"]),  # type: ignore[arg-type]
         _route("/api/v1/openapi.json", openapi, ["GET"]),
-        _route("/api/v1/docs", docs, ["GET"]),
+        *docs_routes(),
     ]
     for e in table:
         app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
