@@ -45,7 +45,8 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
     (wheel,) = dist.glob("sochat-*.whl")
     (sdist,) = dist.glob("sochat-*.tar.gz")
 
-    names = set(zipfile.ZipFile(wheel).namelist())
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
     wanted = _data_files()
     assert "sochat/web/apidocs/swagger-ui-bundle.js" in wanted  # the list is the real tree
     missing = [n for n in wanted if n not in names]
@@ -54,7 +55,8 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
     for name in migrations:
         assert f"sochat/storage/migrations/versions/{name}" in names
     assert "sochat/storage/migrations/env.py" in names
-    sdist_names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    with tarfile.open(sdist) as tar:
+        sdist_names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     missing = [n for n in wanted if "src/" + n not in sdist_names]
     assert not missing, missing
 
