@@ -173,3 +173,41 @@ async def test_request_ids_and_access_lines(db: SqlDatabase, caplog: pytest.LogC
     plain = logging.Formatter(logs.PLAIN_FORMAT).format(lines[0])
     assert "GET /api/v1/ChatSession/default 200" in plain
     assert "id=abc-123.x" in plain
+
+
+@pytest.mark.pg
+def test_metrics_add_up_across_workers(pg_module_url: str, tmp_path: object) -> None:
+    """``sochat serve --workers 2``: whichever worker answers a scrape, the counts are the
+    sum over both workers, and the per-run metrics directory is gone after the server."""
+    from pathlib import Path
+
+    from tests.reliability.support import Server
+
+    server = Server(
+        pg_module_url,
+        Path(str(tmp_path)),
+        env={"SOCHAT_WORKERS": "2", "SOCHAT_METRICS_TOKEN": TOKEN, "TMPDIR": str(tmp_path)},
+    )
+    server.start(timeout=90)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        n = 40
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            for _ in range(n):
+                # A new connection each time, so both workers get requests.
+                r = httpx.get(server.base_url + "/api/v1", headers={"Connection": "close"})
+                assert r.status_code == 200
+            for _ in range(6):
+                text = httpx.get(server.base_url + "/metrics", headers={**auth, "Connection": "close"}).text
+                got = sample(
+                    text, "sochat_http_request_duration_seconds_count", route="/api/v1", status="200"
+                )
+                assert got == n, text[:2000]
+            assert client.get("/readyz").status_code == 200
+        # Both workers answered requests: each wrote its own histogram file in the run's directory.
+        (run_dir,) = Path(str(tmp_path)).glob("sochat-metrics-*")
+        assert len(list(run_dir.glob("histogram_*.db"))) == 2
+    finally:
+        server.stop()
+    dirs = list(Path(str(tmp_path)).glob("sochat-metrics-*"))
+    assert dirs == [], dirs
