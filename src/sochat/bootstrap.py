@@ -18,7 +18,7 @@ from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
 from sochat.api.http import Services
 from sochat.api.timezones import base_zone, location_by_id
-from sochat.auth.authenticator import Authenticator
+from sochat.auth.authenticator import Authenticator, LoginLimits
 from sochat.auth.oidc import JwtVerifier
 from sochat.config import Settings
 from sochat.i18n import Translator, translator
@@ -30,6 +30,7 @@ from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
 from sochat.services.topics import TopicService
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
+from sochat.storage.identities import SqlIdentityStore
 from sochat.storage.retention import SqlRetention
 from sochat.storage.webhooks import SqlWebhookStore
 
@@ -101,6 +102,24 @@ def make_broker(settings: Settings) -> Broker:
     return MemoryBroker()
 
 
+def make_limits(settings: Settings, db: Database) -> LoginLimits:
+    """Failed-login counters where ``SOCHAT_RATE_LIMIT_BACKEND`` says (auto: Redis with the
+    Redis push backend, the database on PostgreSQL, process memory on SQLite)."""
+    kind = settings.rate_limits
+    if kind == "memory":
+        return LoginLimits.in_memory(settings)
+    from sochat.services.ratelimit import SharedRateLimiter, WindowStore
+    from sochat.storage.ratelimit import RedisWindowStore, SqlWindowStore
+
+    store: WindowStore = RedisWindowStore(settings.redis_url) if kind == "redis" else SqlWindowStore(db)
+    window = settings.login_failure_window_seconds
+    return LoginLimits(
+        SharedRateLimiter(store, settings.login_failures_per_user, window),
+        SharedRateLimiter(store, 1, settings.login_slowdown_seconds),
+        SharedRateLimiter(store, settings.login_failures_per_address, window),
+    )
+
+
 def build_services(
     settings: Settings, db: Database, archive: ArchiveSearch, *, broker: Broker | None = None
 ) -> Services:
@@ -139,7 +158,14 @@ def build_services(
         settings=settings,
         db=db,
         clock=clock,
-        auth=Authenticator(settings, db, clock, verifier),
+        auth=Authenticator(
+            settings,
+            db,
+            clock,
+            verifier,
+            make_limits(settings, db),
+            SqlIdentityStore(db) if verifier else None,
+        ),
         tz=TimeZoneResolver(base),
         chat=chat,
         topics=TopicService(db, clock, zone_for=zone_for),
@@ -204,10 +230,7 @@ def app_from_env() -> Starlette:
 
 
 def _redact(url: str) -> str:
-    """A database URL without its password, for logs."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}"
-    return url
+    """A database URL without its password (in the user part or the query), for logs."""
+    from sochat.storage.url import redact_url
+
+    return redact_url(url)

@@ -24,17 +24,18 @@ import anyio
 
 from sochat.auth.oidc import JwtVerifier, TokenInvalid
 from sochat.auth.passwords import verify_password
-from sochat.auth.ratelimit import FailureWindow
 from sochat.auth.tickets import ticket_digest, xsrf_token_for
 from sochat.config import Settings
 from sochat.domain.crm import Associate
 from sochat.errors import TooManyRequests, Unauthenticated
-from sochat.services.ports import Clock, Database
+from sochat.services.ports import Clock, Database, IdentityStore, RateLimiter
+from sochat.services.ratelimit import MemoryRateLimiter
 
 log = logging.getLogger("sochat.auth")
 
 Scheme = Literal["basic", "soticket", "bearer", "cookie"]
 SESSION_COOKIE = "SOCHAT_SESSION"
+HOST_SESSION_COOKIE = "__Host-SOCHAT_SESSION"
 XSRF_COOKIE = "XSRF-TOKEN"
 MAX_CACHE = 10_000
 
@@ -43,6 +44,14 @@ MAX_CACHE = 10_000
 class Principal:
     associate: Associate
     scheme: Scheme
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of header values as bytes: ``compare_digest`` refuses str
+    with non-ASCII characters, and a header may carry any (surrogate-escaped) text."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
 
 class _TtlCache:
@@ -73,10 +82,41 @@ class _TtlCache:
     def clear(self) -> None:
         self._items.clear()
 
+    def discard(self, key: bytes | str) -> None:
+        self._items.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """Failed-password counters (decisions.md, security second pass). ``pair``: failures of one
+    user name from one address; past its limit that pair may try once per ``pace`` window
+    (slowed, never locked out, and other addresses are not affected). ``address``: failures
+    from one address over all user names; past its limit password attempts from there
+    answer 429. Tickets, tokens and cookies are never refused because of either."""
+
+    pair: RateLimiter
+    pace: RateLimiter
+    address: RateLimiter
+
+    @classmethod
+    def in_memory(cls, settings: Settings) -> LoginLimits:
+        window = settings.login_failure_window_seconds
+        return cls(
+            MemoryRateLimiter(settings.login_failures_per_user, window),
+            MemoryRateLimiter(1, settings.login_slowdown_seconds),
+            MemoryRateLimiter(settings.login_failures_per_address, window),
+        )
+
 
 class Authenticator:
     def __init__(
-        self, settings: Settings, db: Database, clock: Clock, jwt_verifier: JwtVerifier | None
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        jwt_verifier: JwtVerifier | None,
+        limits: LoginLimits | None = None,
+        identities: IdentityStore | None = None,
     ) -> None:
         self._settings = settings
         self._db = db
@@ -90,15 +130,18 @@ class Authenticator:
         self._tickets = _TtlCache(min(settings.credential_cache_seconds, 10.0))
         self._bearer = _TtlCache(min(settings.credential_cache_seconds, 60.0))
         self._verifying: dict[bytes, anyio.Lock] = {}
-        window = settings.login_failure_window_seconds
-        self._by_user = FailureWindow(settings.login_failures_per_user, window)
-        self._by_address = FailureWindow(settings.login_failures_per_address, window)
+        self.limits = limits or LoginLimits.in_memory(settings)
+        self._identities = identities
 
     def forget(self) -> None:
         """Drop every cached verification (after a password change or revocation here)."""
         self._basic.clear()
         self._tickets.clear()
         self._bearer.clear()
+
+    def forget_ticket(self, ticket: str) -> None:
+        """Drop one ticket's cached verification (after it was revoked here)."""
+        self._tickets.discard(ticket_digest(ticket))
 
     async def authenticate(
         self,
@@ -109,17 +152,9 @@ class Authenticator:
         app_token: str | None = None,
         client: str = "",
     ) -> Principal:
-        """The caller, or Unauthenticated; TooManyRequests while a user name or the client
-        address has too many recent failures (checked before any password work)."""
-        wait = self._by_address.retry_after(client) if client else 0.0
-        if wait:
-            raise TooManyRequests(wait)
-        try:
-            return await self._authenticate(authorization, session_cookie, xsrf_header, app_token)
-        except Unauthenticated as exc:
-            if client and exc.msgid != "SR_AUTH_REQUIRED":  # sending nothing is not a guess
-                self._by_address.fail(client)
-            raise
+        """The caller, or Unauthenticated; TooManyRequests when a password is tried too often
+        (see ``LoginLimits``; checked before any password work)."""
+        return await self._authenticate(authorization, session_cookie, xsrf_header, app_token, client)
 
     async def _authenticate(
         self,
@@ -127,6 +162,7 @@ class Authenticator:
         session_cookie: str | None,
         xsrf_header: str | None,
         app_token: str | None,
+        client: str,
     ) -> Principal:
         self._check_app_token(app_token)
         if authorization:
@@ -136,14 +172,14 @@ class Authenticator:
             if not value:
                 raise Unauthenticated("SR_AUTH_FAILED")
             if scheme == "basic" and self._settings.basic_auth:
-                return Principal(await self._basic_auth(value), "basic")
+                return Principal(await self._basic_auth(value, client), "basic")
             if scheme == "soticket":
                 return Principal(await self._ticket_auth(value), "soticket")
             if scheme == "bearer" and self._jwt is not None:
                 return Principal(await self._bearer_auth(value), "bearer")
             raise Unauthenticated("SR_AUTH_FAILED")
         if session_cookie:
-            if not xsrf_header or not hmac.compare_digest(xsrf_header, xsrf_token_for(session_cookie)):
+            if not xsrf_header or not same_secret(xsrf_header, xsrf_token_for(session_cookie)):
                 raise Unauthenticated("SR_XSRF_FAILED")
             return Principal(await self._ticket_auth(session_cookie), "cookie")
         raise Unauthenticated("SR_AUTH_REQUIRED")
@@ -154,10 +190,10 @@ class Authenticator:
             if self._settings.require_app_token:
                 raise Unauthenticated("SR_APPTOKEN_INVALID")
             return
-        if tokens and not any(hmac.compare_digest(app_token, t) for t in tokens):
+        if tokens and not any(same_secret(app_token, t) for t in tokens):
             raise Unauthenticated("SR_APPTOKEN_INVALID")
 
-    async def _basic_auth(self, value: str) -> Associate:
+    async def _basic_auth(self, value: str, client: str) -> Associate:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -170,9 +206,7 @@ class Authenticator:
         if cached is not None:
             return cached
         user_key = user.lower()
-        wait = self._by_user.retry_after(user_key)
-        if wait:
-            raise TooManyRequests(wait)
+        await self._check_limits(user_key, client)
         # One verification per credential at a time: when many requests arrive with the same
         # credentials and an empty cache, the first pays for argon2 and the rest reuse it.
         lock = self._verifying.get(key)
@@ -183,20 +217,37 @@ class Authenticator:
                 cached = self._basic.get(key)
                 if cached is not None:
                     return cached
-                return await self._verify_basic(key, user, user_key, password)
+                return await self._verify_basic(key, user, user_key, password, client)
         finally:
             if self._verifying.get(key) is lock and not lock.statistics().tasks_waiting:
                 del self._verifying[key]
 
-    async def _verify_basic(self, key: bytes, user: str, user_key: str, password: str) -> Associate:
+    async def _check_limits(self, user_key: str, client: str) -> None:
+        pair = f"login:{user_key}|{client}"
+        if not (await self.limits.pair.hit(pair, 0)).remaining:
+            # Slowed, not locked: one attempt per pace window for this user from this address.
+            paced = await self.limits.pace.hit(f"pace:{pair}", 1)
+            if not paced.allowed:
+                raise TooManyRequests(paced.retry_after)
+        if client:
+            spread = await self.limits.address.hit(f"login-address:{client}", 0)
+            if not spread.remaining:
+                raise TooManyRequests(spread.retry_after)
+
+    async def _verify_basic(
+        self, key: bytes, user: str, user_key: str, password: str, client: str
+    ) -> Associate:
         async with self._db.read() as uow:
             creds = await uow.associates.credentials(user)
         ok = await verify_password(creds.password_hash if creds else None, password)
+        pair = f"login:{user_key}|{client}"
         if not ok or creds is None or creds.associate.deleted:
-            self._by_user.fail(user_key)
+            await self.limits.pair.hit(pair, 1)
+            if client:
+                await self.limits.address.hit(f"login-address:{client}", 1)
             log.info("basic authentication failed", extra={"user": user})
             raise Unauthenticated("SR_AUTH_FAILED")
-        self._by_user.succeed(user_key)
+        await self.limits.pair.reset(pair)
         self._basic.put(key, creds.associate)
         return creds.associate
 
@@ -231,14 +282,20 @@ class Authenticator:
         except TokenInvalid as exc:
             log.info("bearer token refused: %s", exc)
             raise Unauthenticated("SR_AUTH_FAILED") from None
-        user = claims.get(self._settings.oidc_user_claim)
-        if not isinstance(user, str) or not user:
+        # Bound by issuer + subject, compared exactly: a name claim can be changed by the
+        # user or reused, and a case-folded match would let "TJE0" become tje0.
+        issuer, subject = claims.get("iss"), claims.get("sub")
+        if not isinstance(issuer, str) or not isinstance(subject, str) or not subject:
+            raise Unauthenticated("SR_AUTH_FAILED")
+        associate_id = await self._identities.find(issuer, subject) if self._identities else None
+        if associate_id is None:
+            log.info("bearer token of an unlinked identity refused")
             raise Unauthenticated("SR_AUTH_FAILED")
         async with self._db.read() as uow:
-            creds = await uow.associates.credentials(user)
-        if creds is None or creds.associate.deleted:
+            associate = await uow.associates.get(associate_id)
+        if associate is None or associate.deleted:
             raise Unauthenticated("SR_AUTH_FAILED")
         exp = claims.get("exp")
         ttl = float(exp) - time.time() if isinstance(exp, int | float) else None
-        self._bearer.put(key, creds.associate, ttl)
-        return creds.associate
+        self._bearer.put(key, associate, ttl)
+        return associate

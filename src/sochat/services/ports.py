@@ -304,3 +304,35 @@ class Retention(Protocol):
         ClosedFromQueue) that ended before ``ended_before`` (None: keep ended sessions), with
         their messages; ``dry_run`` only counts. One transaction."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a rate limiter answered for one hit: ``allowed`` while the window's count is
+    within the limit, ``remaining`` hits left in it, ``retry_after`` seconds until it ends."""
+
+    allowed: bool
+    remaining: int
+    retry_after: float
+
+
+class RateLimiter(Protocol):
+    """A fixed-window counter per key with one limit (services/ratelimit.py builds them):
+    ``hit(key, cost)`` adds ``cost`` (0 only looks) and answers whether the key is still
+    within its limit. Backends: process memory (SQLite, one process), the database
+    (PostgreSQL: shared by every worker and machine) and Redis."""
+
+    async def hit(self, key: str, cost: int = 1) -> Decision: ...
+    async def reset(self, key: str) -> None: ...
+
+
+class IdentityStore(Protocol):
+    """OIDC identities bound to associates by issuer + subject (never by a name claim)."""
+
+    async def find(self, issuer: str, subject: str) -> int | None:
+        """The bound associate's id, or None."""
+        ...
+
+    async def link(self, issuer: str, subject: str, associate_id: int) -> None:
+        """Bind (or re-bind) the identity to the associate."""
+        ...

@@ -531,4 +531,26 @@ idempotency_key = Table(
     Column("created_at", DateTime, nullable=False, index=True),
 )
 
+rate_limit = Table(
+    "rate_limit",
+    metadata,
+    # A fixed-window counter shared by every process serving the database (services/ratelimit.py):
+    # the window is identified by its start (seconds since the epoch / window length).
+    Column("key", String(255), primary_key=True),
+    Column("window", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False, server_default="0"),
+    Column("expires_at", Double, nullable=False, index=True),
+)
+
+oidc_identity = Table(
+    "oidc_identity",
+    metadata,
+    # An OIDC user is bound to an associate by the immutable issuer + subject, never by a name.
+    Column("issuer", String(255), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column(
+        "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+)
+
 ALL_TABLES = tuple(metadata.sorted_tables)

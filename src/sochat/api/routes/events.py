@@ -50,10 +50,10 @@ from starlette.websockets import WebSocket
 
 from sochat.api.context import Locale_, RequestContext, resolve_locale
 from sochat.api.errors import plain_error
-from sochat.api.http import JSON_ENCODER, Services, error_response
+from sochat.api.http import JSON_ENCODER, Services, error_response, session_cookie
 from sochat.api.presenters import Presenter
 from sochat.api.timezones import UnknownTimeZone, base_zone, format_datetime
-from sochat.auth.authenticator import SESSION_COOKIE, Principal
+from sochat.auth.authenticator import Principal
 from sochat.domain.crm import Associate
 from sochat.domain.events import EventName
 from sochat.errors import ChatError, InvalidInput, TooManyRequests
@@ -169,7 +169,7 @@ async def _open(services: Services, conn: HTTPConnection, loc: Locale_, *, visit
             authorization = f"SOTicket {ticket}"
         principal = await services.auth.authenticate(
             authorization,
-            session_cookie=conn.cookies.get(SESSION_COOKIE),
+            session_cookie=session_cookie(conn),
             xsrf_header=headers.get("x-xsrf-token") or _query(conn, "xsrf"),
             app_token=headers.get("so-apptoken"),
             client=conn.client.host if conn.client else "",
