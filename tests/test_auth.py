@@ -282,7 +282,7 @@ async def test_a_token_for_another_client_is_refused(issuer: tuple[rsa.RSAPrivat
 
 
 @pytest.mark.parametrize(
-    "url,ok",
+    ("url", "ok"),
     [
         ("https://id.example/jwks", True),
         ("http://127.0.0.1:8080/jwks", True),

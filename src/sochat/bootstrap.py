@@ -152,6 +152,7 @@ def build_services(
         store,
         clock,
         allowed_hosts=settings.webhook_allowed_hosts,
+        allow_loopback=settings.demo,
         max_consecutive_errors=settings.webhook_max_consecutive_errors,
     )
     return Services(
@@ -173,7 +174,11 @@ def build_services(
         hub=PushHub(db, broker or make_broker(settings), poll_seconds=settings.push_poll_seconds),
         feed=EventFeed(db, chat),
         webhooks=WebhookService(
-            store, clock, allowed_hosts=settings.webhook_allowed_hosts, on_queued=dispatcher.wake
+            store,
+            clock,
+            allowed_hosts=settings.webhook_allowed_hosts,
+            allow_loopback=settings.demo,
+            on_queued=dispatcher.wake,
         ),
         dispatcher=dispatcher,
         retention=SqlRetention(db),
