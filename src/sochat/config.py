@@ -35,6 +35,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     demo: bool = False
+    # Serve beyond loopback although the demo users' published passwords still work.
+    allow_public_demo: bool = False
     # URL prefix NetServer is usually mounted under ("/SuperOffice"); "" serves /api at the root.
     root_path: str = ""
     base_timezone: str = "UTC"

@@ -13,9 +13,9 @@ from datetime import timedelta
 import anyio
 
 from sochat.config import Settings
-from sochat.services import retention
+from sochat.services import retention, users
 from sochat.services.chat import ChatService
-from sochat.services.ports import Clock, Retention
+from sochat.services.ports import Clock, Database, Retention
 
 log = logging.getLogger("sochat.housekeeping")
 
@@ -24,7 +24,13 @@ IDLE_AFTER = timedelta(minutes=5)  # behaviour.md Q9: a widget that stopped poll
 PURGE_EVERY = timedelta(hours=1)
 
 
-async def run(settings: Settings, chat: ChatService, retention_store: Retention, clock: Clock) -> None:
+async def run(
+    settings: Settings,
+    chat: ChatService,
+    retention_store: Retention,
+    clock: Clock,
+    db: Database | None = None,
+) -> None:
     """Loop until cancelled (the server's lifespan cancels it on shutdown)."""
     last_purge = clock.now() - PURGE_EVERY
     while True:
@@ -38,6 +44,9 @@ async def run(settings: Settings, chat: ChatService, retention_store: Retention,
                 report = await retention.purge(
                     retention_store, clock.now(), keep_days=settings.retention_days
                 )
+                tickets = await users.purge_tickets(db, clock.now()) if db is not None else 0
+                if tickets:
+                    log.info("purged %d expired or revoked tickets", tickets)
                 if report.deleted_sessions or report.ended_sessions:
                     log.info(
                         "purged %d deleted and %d ended sessions (%d messages)",

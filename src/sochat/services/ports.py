@@ -77,6 +77,10 @@ class AssociateRepository(Protocol):
         """Set ``chat_present``; False when there is no such associate."""
         ...
 
+    async def set_deleted(self, associate_id: int, deleted: bool) -> bool:
+        """Retire (or reinstate) an associate; retiring also sets them offline."""
+        ...
+
 
 class TopicRepository(Protocol):
     async def memberships_of(self, associate_id: int) -> builtins.list[TopicMembership]:
@@ -204,6 +208,9 @@ class TicketRepository(Protocol):
     async def get(self, ticket_hash: str) -> IssuedTicket | None: ...
     async def revoke(self, ticket_hash: str) -> bool: ...
     async def revoke_all(self, associate_id: int) -> int: ...
+    async def purge(self, now: datetime) -> int:
+        """Delete expired and revoked tickets; returns how many."""
+        ...
 
 
 class CrmRepository(Protocol):
