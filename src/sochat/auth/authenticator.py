@@ -17,7 +17,8 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Literal
 
 import anyio
@@ -42,8 +43,14 @@ MAX_CACHE = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """The caller, and what an open stream re-checks (``Authenticator.still_valid``):
+    ``credential`` is the ticket's digest (soticket, cookie) or a digest of the password
+    hash it was verified against (basic); ``expires_at`` the ticket's or token's expiry."""
+
     associate: Associate
     scheme: Scheme
+    credential: str = ""
+    expires_at: datetime | None = None
 
 
 def same_secret(given: str, expected: str) -> bool:
@@ -54,14 +61,19 @@ def same_secret(given: str, expected: str) -> bool:
     )
 
 
+def _hash_stamp(password_hash: str) -> str:
+    """Changes when the password does (a new salt each time); not the hash itself."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()
+
+
 class _TtlCache:
     """A small bounded LRU of successful verifications (per process)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._items: OrderedDict[bytes | str, tuple[float, Associate]] = OrderedDict()
+        self._items: OrderedDict[bytes | str, tuple[float, Principal]] = OrderedDict()
 
-    def get(self, key: bytes | str) -> Associate | None:
+    def get(self, key: bytes | str) -> Principal | None:
         hit = self._items.get(key)
         if hit is None:
             return None
@@ -71,7 +83,7 @@ class _TtlCache:
         self._items.move_to_end(key)
         return hit[1]
 
-    def put(self, key: bytes | str, value: Associate, ttl: float | None = None) -> None:
+    def put(self, key: bytes | str, value: Principal, ttl: float | None = None) -> None:
         if self.ttl <= 0:
             return
         self._items[key] = (time.monotonic() + min(self.ttl, ttl if ttl is not None else self.ttl), value)
@@ -172,16 +184,16 @@ class Authenticator:
             if not value:
                 raise Unauthenticated("SR_AUTH_FAILED")
             if scheme == "basic" and self._settings.basic_auth:
-                return Principal(await self._basic_auth(value, client), "basic")
+                return await self._basic_auth(value, client)
             if scheme == "soticket":
-                return Principal(await self._ticket_auth(value), "soticket")
+                return await self._ticket_auth(value, "soticket")
             if scheme == "bearer" and self._jwt is not None:
-                return Principal(await self._bearer_auth(value), "bearer")
+                return await self._bearer_auth(value)
             raise Unauthenticated("SR_AUTH_FAILED")
         if session_cookie:
             if not xsrf_header or not same_secret(xsrf_header, xsrf_token_for(session_cookie)):
                 raise Unauthenticated("SR_XSRF_FAILED")
-            return Principal(await self._ticket_auth(session_cookie), "cookie")
+            return await self._ticket_auth(session_cookie, "cookie")
         raise Unauthenticated("SR_AUTH_REQUIRED")
 
     def _check_app_token(self, app_token: str | None) -> None:
@@ -193,7 +205,7 @@ class Authenticator:
         if tokens and not any(same_secret(app_token, t) for t in tokens):
             raise Unauthenticated("SR_APPTOKEN_INVALID")
 
-    async def _basic_auth(self, value: str, client: str) -> Associate:
+    async def _basic_auth(self, value: str, client: str) -> Principal:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -236,7 +248,7 @@ class Authenticator:
 
     async def _verify_basic(
         self, key: bytes, user: str, user_key: str, password: str, client: str
-    ) -> Associate:
+    ) -> Principal:
         async with self._db.read() as uow:
             creds = await uow.associates.credentials(user)
         ok = await verify_password(creds.password_hash if creds else None, password)
@@ -248,14 +260,15 @@ class Authenticator:
             log.info("basic authentication failed", extra={"user": user})
             raise Unauthenticated("SR_AUTH_FAILED")
         await self.limits.pair.reset(pair)
-        self._basic.put(key, creds.associate)
-        return creds.associate
+        principal = Principal(creds.associate, "basic", _hash_stamp(creds.password_hash))
+        self._basic.put(key, principal)
+        return principal
 
-    async def _ticket_auth(self, ticket: str) -> Associate:
+    async def _ticket_auth(self, ticket: str, scheme: Scheme) -> Principal:
         digest = ticket_digest(ticket)
         cached = self._tickets.get(digest)
         if cached is not None:
-            return cached
+            return replace(cached, scheme=scheme)
         async with self._db.read() as uow:
             issued = await uow.tickets.get(digest)
             associate = await uow.associates.get(issued.associate_id) if issued else None
@@ -268,10 +281,11 @@ class Authenticator:
             or associate.deleted
         ):
             raise Unauthenticated("SR_AUTH_FAILED")
-        self._tickets.put(digest, associate, (issued.expires_at - now).total_seconds())
-        return associate
+        principal = Principal(associate, scheme, digest, issued.expires_at)
+        self._tickets.put(digest, principal, (issued.expires_at - now).total_seconds())
+        return principal
 
-    async def _bearer_auth(self, token: str) -> Associate:
+    async def _bearer_auth(self, token: str) -> Principal:
         assert self._jwt is not None
         key = hashlib.sha256(token.encode("utf-8")).hexdigest()
         cached = self._bearer.get(key)
@@ -297,5 +311,26 @@ class Authenticator:
             raise Unauthenticated("SR_AUTH_FAILED")
         exp = claims.get("exp")
         ttl = float(exp) - time.time() if isinstance(exp, int | float) else None
-        self._bearer.put(key, associate, ttl)
-        return associate
+        expires = datetime.fromtimestamp(float(exp), UTC) if isinstance(exp, int | float) else None
+        principal = Principal(associate, "bearer", "", expires)
+        self._bearer.put(key, principal, ttl)
+        return principal
+
+    async def still_valid(self, principal: Principal) -> bool:
+        """Whether an open stream's credential still holds, read fresh from the database:
+        not expired, the ticket not revoked (logout, ``ticket revoke``, password change),
+        the password unchanged (basic), the associate not retired."""
+        now = self._clock.now()
+        if principal.expires_at is not None and principal.expires_at <= now:
+            return False
+        async with self._db.read() as uow:
+            if principal.scheme in ("soticket", "cookie"):
+                issued = await uow.tickets.get(principal.credential)
+                if issued is None or issued.revoked or issued.expires_at <= now:
+                    return False
+            elif principal.scheme == "basic":
+                creds = await uow.associates.credentials(principal.associate.user_name)
+                if creds is None or _hash_stamp(creds.password_hash) != principal.credential:
+                    return False
+            associate = await uow.associates.get(principal.associate.associate_id)
+        return associate is not None and not associate.deleted
