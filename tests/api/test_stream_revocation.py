@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from bench.push_latency import SseReader
@@ -52,6 +53,16 @@ async def ends(reader: SseReader, live: Live, session_id: int) -> list[str]:
             seen.append(event.json["Data"]["Message"])
 
 
+async def drain(reader: SseReader) -> None:
+    while True:
+        await reader.next(5)
+
+
+async def drain_ws(ws: Any) -> None:
+    while True:
+        await ws.recv()
+
+
 async def test_logout_ends_the_cookie_stream(live: Live) -> None:
     login = await live.http.post("/api/login", json={"username": "tje0", "password": "Tje0"})
     assert login.status_code == 200
@@ -92,8 +103,7 @@ async def test_an_expiring_ticket_ends_an_idle_stream(live: Live) -> None:
         await ready(reader)
         start = asyncio.get_running_loop().time()
         with pytest.raises(EOFError):
-            while True:
-                await reader.next(5)
+            await drain(reader)
         assert asyncio.get_running_loop().time() - start < 4
 
 
@@ -104,7 +114,6 @@ async def test_a_disabled_user_loses_the_websocket(live: Live) -> None:
         await asyncio.wait_for(ws.recv(), 5)  # ready
         await users.disable_user(live.db, "tje1")
         with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                await asyncio.wait_for(ws.recv(), CLOSE_WITHIN)
+            await asyncio.wait_for(drain_ws(ws), CLOSE_WITHIN)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 1008
