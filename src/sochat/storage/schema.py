@@ -410,6 +410,8 @@ chat_message = Table(
     # The ejuser that wrote it, -1 for the customer (not a foreign key for that reason).
     _int("created_by", -1),
     Column("when_posted", DateTime, nullable=False),
+    # The associate who posted it (an agent relaying a ToUser message); 0 = the server.
+    _int("posted_by"),
     # GetChatMessages(session, after=id) reads this range; also serves the cascade.
     Index("ix_chat_message_session_id_id", "session_id", "id"),
     # Message ids are a global polling cursor and must never go backwards or be reused.

@@ -1,4 +1,5 @@
-"""Security, second pass: shared rate-limit counters and OIDC identities bound by issuer + subject.
+"""Security, second pass: shared rate-limit counters, OIDC identities bound by issuer +
+subject, and the real poster of each chat message.
 
 Revision ID: 0006
 Revises: 0005
@@ -19,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("chat_message") as batch:
+        batch.add_column(sa.Column("posted_by", sa.Integer(), server_default="0", nullable=False))
     op.create_table(
         "rate_limit",
         sa.Column("key", sa.String(255), nullable=False),
@@ -49,3 +52,5 @@ def downgrade() -> None:
     op.drop_table("oidc_identity")
     op.drop_index(op.f("ix_rate_limit_expires_at"), table_name="rate_limit")
     op.drop_table("rate_limit")
+    with op.batch_alter_table("chat_message") as batch:
+        batch.drop_column("posted_by")
