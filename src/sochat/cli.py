@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -93,7 +95,22 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     database: DatabaseOpt = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Development only: load demo data (users with published passwords) into an empty "
+            "database and allow webhooks to loopback.",
+        ),
+    ] = False,
+    allow_public_demo: Annotated[
+        bool,
+        typer.Option(
+            "--allow-public-demo",
+            help="Start even though the demo users' published passwords work and the address is not "
+            "loopback (never in production).",
+        ),
+    ] = False,
     workers: Annotated[int | None, typer.Option(help="Worker processes (PostgreSQL only).")] = None,
     root_path: Annotated[
         str | None, typer.Option(help="Also serve under this prefix, e.g. /SuperOffice.")
@@ -103,7 +120,13 @@ def serve(
     import uvicorn
 
     settings = _settings(
-        host=host, port=port, database_url=database, demo=demo or None, workers=workers, root_path=root_path
+        host=host,
+        port=port,
+        database_url=database,
+        demo=demo or None,
+        workers=workers,
+        root_path=root_path,
+        allow_public_demo=allow_public_demo or None,
     )
     if settings.workers > 1 and settings.is_sqlite:
         err_console.print(
@@ -155,18 +178,44 @@ def _metrics_dir(settings: Settings) -> str | None:
 
 async def _prepare(settings: Settings) -> None:
     from sochat.auth.passwords import hash_password
+    from sochat.services import users
     from sochat.storage.database import SqlDatabase
-    from sochat.storage.demo import load_demo
+    from sochat.storage.demo import DEMO_LOGINS, load_demo
     from sochat.storage.migrate import upgrade
 
     await upgrade(settings.database_url)
-    if settings.demo:
-        db = await SqlDatabase.open(settings.database_url)
-        try:
-            if await load_demo(db, hash_password):
-                console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
-        finally:
-            await db.close()
+    public = not _is_loopback(settings.host)
+    if public and settings.demo and not settings.allow_public_demo:
+        _refuse_public_demo(settings.host, "--demo")
+    db = await SqlDatabase.open(settings.database_url)
+    try:
+        if settings.demo and await load_demo(db, hash_password):
+            console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
+        if public and not settings.allow_public_demo:
+            exposed = await users.logins_that_work(db, DEMO_LOGINS)
+            if exposed:
+                _refuse_public_demo(settings.host, ", ".join(exposed))
+    finally:
+        await db.close()
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_public_demo(host: str, what: str) -> None:
+    err_console.print(
+        f"[red]Refusing to serve on {host}: demo users with published passwords ({what}) would be "
+        "reachable beyond this machine.[/red] Bind to 127.0.0.1, change or disable those users "
+        "(sochat user passwd / sochat user disable), or pass --allow-public-demo for a throw-away "
+        "test server."
+    )
+    raise typer.Exit(2)
 
 
 def _as_env(settings: Settings) -> dict[str, str]:
@@ -259,19 +308,41 @@ def db_restore(
     )
 
 
-def _password(password: str | None, confirm: bool = True) -> str:
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    if len(password) < 4:
-        err_console.print("[red]A password needs at least 4 characters.[/red]")
-        raise typer.Exit(2)
+def _password(password: str | None, from_stdin: bool, user_name: str) -> str:
+    """Prompted for by default; ``--password-stdin`` for scripts. ``--password`` still
+    works but puts the password in the process list and shell history."""
+    from sochat.services import users
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        err_console.print(
+            "[yellow]--password is visible to other users of this machine; "
+            "prefer the prompt or --password-stdin.[/yellow]"
+        )
+    try:
+        users.check_password(password, user_name)
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     return password
+
+
+PasswordOpt = Annotated[
+    str | None, typer.Option(help="Discouraged (visible in the process list); prompted for when omitted.")
+]
+PasswordStdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+]
 
 
 @user_app.command("add")
 def user_add(
     user_name: str,
-    password: Annotated[str | None, typer.Option(help="Prompted for when omitted.")] = None,
+    password: PasswordOpt = None,
+    password_stdin: PasswordStdinOpt = False,
     full_name: Annotated[str, typer.Option(help="Full name.")] = "",
     agent: Annotated[bool, typer.Option(help="Give a chat licence.")] = True,
     admin: Annotated[bool, typer.Option(help="May configure chat topics.")] = False,
@@ -281,8 +352,8 @@ def user_add(
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    secret = _password(password, password_stdin, user_name)
     try:
-        secret = _password(password)
         associate = _with_db(
             settings,
             lambda db: users.add_user(db, user_name, secret, full_name=full_name, agent=agent, admin=admin),
@@ -296,20 +367,61 @@ def user_add(
 @user_app.command("passwd")
 def user_passwd(
     user_name: str,
-    password: Annotated[str | None, typer.Option(help="Prompted for when omitted.")] = None,
+    password: PasswordOpt = None,
+    password_stdin: PasswordStdinOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Set a user's password (revokes their tickets)."""
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    secret = _password(password, password_stdin, user_name)
     try:
-        secret = _password(password)
         _with_db(settings, lambda db: users.set_password(db, user_name, secret))
     except users.UserError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     console.print(f"Password of {user_name} changed; their tickets are revoked.")
+
+
+@user_app.command("disable")
+def user_disable(user_name: str, database: DatabaseOpt = None) -> None:
+    """Retire a user: no login by any scheme, all their tickets revoked, open streams closed."""
+    from sochat.services import users
+
+    settings = _settings(database_url=database)
+    try:
+        revoked = _with_db(settings, lambda db: users.disable_user(db, user_name))
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{user_name} is disabled; {revoked} tickets revoked.")
+
+
+@user_app.command("link-oidc")
+def user_link_oidc(
+    user_name: str,
+    subject: Annotated[str, typer.Option("--subject", help="The token's `sub` claim, exactly.")],
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="The token's `iss` (default SOCHAT_OIDC_ISSUER).")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Bind an OIDC identity (issuer + subject) to a user: Bearer tokens map by that alone."""
+    from sochat.services import users
+    from sochat.storage.identities import SqlIdentityStore
+
+    settings = _settings(database_url=database)
+    iss = issuer or settings.oidc_issuer
+    if not iss or not subject:
+        err_console.print("[red]An issuer (--issuer or SOCHAT_OIDC_ISSUER) and --subject are needed.[/red]")
+        raise typer.Exit(2)
+    try:
+        _with_db(settings, lambda db: users.link_identity(db, SqlIdentityStore(db), user_name, iss, subject))
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{user_name} is linked to {subject} at {iss}.")
 
 
 @user_app.command("list")
@@ -400,15 +512,41 @@ def ticket_issue(
 
 
 @ticket_app.command("revoke")
-def ticket_revoke(ticket: str, database: DatabaseOpt = None) -> None:
-    """Revoke a SOTicket."""
+def ticket_revoke(
+    ticket: Annotated[str | None, typer.Argument(help="The ticket to revoke.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Revoke every ticket of this user.")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Revoke a SOTicket, or with --user every ticket of a user."""
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    if (ticket is None) == (user is None):
+        err_console.print("[red]Give either a ticket or --user.[/red]")
+        raise typer.Exit(2)
+    if user is not None:
+        try:
+            count = _with_db(settings, lambda db: users.revoke_user_tickets(db, user))
+        except users.UserError as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        console.print(f"{count} tickets of {user} revoked.")
+        return
+    assert ticket is not None
     if not _with_db(settings, lambda db: users.revoke_ticket(db, ticket)):
         err_console.print("[red]No such ticket.[/red]")
         raise typer.Exit(1)
     console.print("Ticket revoked.")
+
+
+@ticket_app.command("purge")
+def ticket_purge(database: DatabaseOpt = None) -> None:
+    """Delete expired and revoked tickets (the server also does this every hour)."""
+    from sochat.services import users
+
+    settings = _settings(database_url=database)
+    count = _with_db(settings, lambda db: users.purge_tickets(db, datetime.now(UTC)))
+    console.print(f"{count} expired or revoked tickets deleted.")
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import anyio
 
 from sochat.config import Settings
-from sochat.services import retention
+from sochat.services import retention, users
 from sochat.services.chat import ChatService
-from sochat.services.ports import Clock, Retention
+from sochat.services.ports import Clock, Database, Retention
 
 log = logging.getLogger("sochat.housekeeping")
 
@@ -30,6 +30,7 @@ async def run(
     chat: ChatService,
     retention_store: Retention,
     clock: Clock,
+    db: Database | None = None,
     purge_events: Callable[[datetime], Awaitable[int]] | None = None,
 ) -> None:
     """Loop until cancelled (the server's lifespan cancels it on shutdown). ``purge_events``
@@ -46,6 +47,9 @@ async def run(
                 report = await retention.purge(
                     retention_store, clock.now(), keep_days=settings.retention_days
                 )
+                tickets = await users.purge_tickets(db, clock.now()) if db is not None else 0
+                if tickets:
+                    log.info("purged %d expired or revoked tickets", tickets)
                 if report.deleted_sessions or report.ended_sessions:
                     log.info(
                         "purged %d deleted and %d ended sessions (%d messages)",

@@ -12,16 +12,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sochat.api.errors import ErrorInfo
-from sochat.api.http import JSON_ENCODER
+from sochat.api.http import JSON_ENCODER, SECURITY_HEADERS
 from sochat.errors import PayloadTooLarge
 from sochat.i18n import translator
-
-SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cache-control", b"no-store"),
-]
 
 
 class LimitsMiddleware:
