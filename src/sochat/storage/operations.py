@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import and_, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,14 +17,18 @@ from sochat.domain.webhooks import DeliveryStatus, WebhookState
 from sochat.services.ports import Database
 from sochat.storage import schema
 from sochat.storage.database import SqlUnitOfWork
-from sochat.storage.migrate import alembic_config
 
 ACTIVE = (int(S.CustomerLast), int(S.UserLast))
 
 
 @cache
 def head_revision() -> str | None:
-    """The newest migration shipped with this sochat."""
+    """The newest migration shipped with this sochat. Alembic is imported here, on the first
+    readiness check, not when a worker imports the app (it costs a worker's start-up time)."""
+    from alembic.script import ScriptDirectory
+
+    from sochat.storage.migrate import alembic_config
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
