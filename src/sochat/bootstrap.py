@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import anyio
 from starlette.applications import Starlette
 
-from sochat import housekeeping
+from sochat import housekeeping, logs, metrics
 from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
 from sochat.api.http import Services
+from sochat.api.routes.operations import sample_process
 from sochat.api.timezones import base_zone, location_by_id
 from sochat.auth.authenticator import Authenticator, LoginLimits
 from sochat.auth.oidc import JwtVerifier
@@ -31,10 +32,13 @@ from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
 from sochat.services.topics import TopicService
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
 from sochat.storage.identities import SqlIdentityStore
+from sochat.storage.operations import purge_events
 from sochat.storage.retention import SqlRetention
 from sochat.storage.webhooks import SqlWebhookStore
 
 log = logging.getLogger("sochat")
+
+METRICS_SAMPLE_SECONDS = 5.0
 
 
 class SystemClock:
@@ -188,9 +192,7 @@ def build_services(
 def build_app(settings: Settings) -> Starlette:
     """The production app: opens the database when the server starts, closes it at the end."""
     # Each worker process configures its own logging (uvicorn spawns them fresh).
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     from sochat.storage.archive import SqlArchive
     from sochat.storage.database import SqlDatabase
 
@@ -221,7 +223,10 @@ def build_app(settings: Settings) -> Starlette:
                     services.retention,
                     services.clock,
                     services.db,
+                    lambda before: purge_events(lazy, before),
                 )
+                if settings.metrics_token:
+                    tasks.start_soon(_sample_metrics, services)
                 try:
                     yield
                 finally:
@@ -230,8 +235,16 @@ def build_app(settings: Settings) -> Starlette:
         finally:
             await services.hub.close()
             await lazy.close()
+            metrics.process_exit()
 
     return create_app(services, lifespan=lifespan)
+
+
+async def _sample_metrics(services: Services) -> None:
+    """Keep this process's gauges current for scrapes answered by another worker."""
+    while True:
+        sample_process(services)
+        await anyio.sleep(METRICS_SAMPLE_SECONDS)
 
 
 def app_from_env() -> Starlette:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
+import shutil
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from sochat.services.ports import Database, PurgeReport
 
 T = TypeVar("T")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus-client (sochat/metrics.py)
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="sochat: SuperOffice-compatible chat server"
@@ -69,6 +74,22 @@ def version() -> None:
     console.print(__version__)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"sochat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """sochat: SuperOffice-compatible chat server."""
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -113,23 +134,46 @@ def serve(
             "Use a postgresql:// database to run several workers or servers."
         )
         raise typer.Exit(2)
+    from sochat import logs
+
+    logs.configure(settings.log_level, settings.log_format)
+    # Metrics of several workers meet in files of this run's own directory (sochat/metrics.py);
+    # it must be in the environment before any process imports prometheus-client.
+    metrics_dir = _metrics_dir(settings)
     asyncio.run(_prepare(settings))
     # Workers are separate processes: hand them the effective settings through SOCHAT_*.
     os.environ.update(_as_env(settings))
-    uvicorn.run(
-        "sochat.bootstrap:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-        # Event streams never end by themselves: give open requests this long, then cut them
-        # (clients resume with Last-Event-ID).
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-    )
+    try:
+        uvicorn.run(
+            "sochat.bootstrap:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=logs.uvicorn_log_config(),
+            access_log=False,  # sochat.access writes one line per request (api/observe.py)
+            # X-Forwarded-For/-Proto only from SOCHAT_TRUSTED_PROXIES; none: ignored.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
+            server_header=False,
+            # Event streams never end by themselves: give open requests this long, then cut them
+            # (clients resume with Last-Event-ID).
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(settings: Settings) -> str | None:
+    """A fresh PROMETHEUS_MULTIPROC_DIR for this run when metrics are on with several workers
+    (an operator's own directory is kept as given)."""
+    if not settings.metrics_token or settings.workers < 2 or os.environ.get(MULTIPROC_ENV):
+        return None
+    path = tempfile.mkdtemp(prefix="sochat-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    return path
 
 
 async def _prepare(settings: Settings) -> None:
@@ -194,6 +238,74 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
     settings = _settings(database_url=database)
     asyncio.run(upgrade(settings.database_url))
     console.print("Database is up to date.")
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal; nothing at all when output goes to a script or file."""
+    if not err_console.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="File to write the copy to (replaced if it exists).")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Copy a live SQLite database to PATH (online: the server may go on writing)."""
+    from sochat.storage import backup as bk
+
+    settings = _settings(database_url=database)
+    try:
+        with _progress("Backing up") as progress:
+            revision = bk.backup(settings.database_url, path, progress)
+    except bk.BackupError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Backed up to {path} (schema {revision}).", soft_wrap=True)
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by 'sochat db backup'.")],
+    database: DatabaseOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False,
+) -> None:
+    """Replace the SQLite database with a backup, then migrate it. Stop the server first."""
+    from sochat.storage import backup as bk
+    from sochat.storage.migrate import upgrade
+
+    settings = _settings(database_url=database)
+    try:
+        target = bk.sqlite_path(settings.database_url)
+        if target.exists() and not yes:
+            typer.confirm(f"Replace {target} with {path}?", abort=True)
+        with _progress("Restoring") as progress:
+            revision = bk.restore(path, settings.database_url, progress)
+    except bk.BackupError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    asyncio.run(upgrade(settings.database_url))
+    console.print(
+        f"Restored {path} (schema {revision}) and migrated it to the newest schema.", soft_wrap=True
+    )
 
 
 def _password(password: str | None, from_stdin: bool, user_name: str) -> str:
@@ -353,19 +465,28 @@ def purge(
         err_console.print("[red]--days must not be negative.[/red]")
         raise typer.Exit(2)
 
-    async def work(db: Database) -> PurgeReport:
+    async def work(db: Database) -> tuple[PurgeReport, int]:
         from sochat.storage.database import SqlDatabase
+        from sochat.storage.operations import purge_events
 
         assert isinstance(db, SqlDatabase)
-        return await retention.purge(
-            SqlRetention(db), datetime.now(UTC), keep_days=settings.retention_days, dry_run=dry_run
-        )
+        now = datetime.now(UTC)
+        with _progress("Purging") as progress:
+            progress(0, 2)
+            report = await retention.purge(
+                SqlRetention(db), now, keep_days=settings.retention_days, dry_run=dry_run
+            )
+            progress(1, 2)
+            window = timedelta(hours=settings.event_retention_hours)
+            events = await purge_events(db, now - window, dry_run=dry_run)
+            progress(2, 2)
+        return report, events
 
-    report = _with_db(settings, work)
+    report, events = _with_db(settings, work)
     verb = "Would remove" if dry_run else "Removed"
     console.print(
         f"{verb} {report.deleted_sessions} deleted and {report.ended_sessions} ended sessions "
-        f"with {report.messages} messages."
+        f"with {report.messages} messages, and {events} delivered chat events."
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 ENV_PREFIX = "SOCHAT_"
 PUSH_BACKENDS = ("auto", "memory", "postgres", "redis")
+LOG_FORMATS = ("plain", "json")
 RATE_LIMIT_BACKENDS = ("auto", "memory", "database", "redis")
 
 
@@ -72,6 +73,18 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cookie_secure: bool = True
     log_level: str = "info"
+    # "plain" (readable lines) or "json" (one JSON object per line, for log collectors).
+    log_format: str = "plain"
+    # One log line per request (sochat.access): method, route template, status, duration.
+    access_log: bool = True
+    # /metrics (Prometheus) answers only with "Authorization: Bearer <token>"; empty: off (404).
+    metrics_token: str = ""
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, "*" = any);
+    # empty: the connecting address is the client, forwarded headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # chat_event rows older than this are purged once webhooks no longer need them; a client
+    # resuming a stream from an older Last-Event-ID gets what is left (sessions stay readable).
+    event_retention_hours: float = 24.0
     # Event streams (sochat/push). auto = postgres on a PostgreSQL database, memory on SQLite.
     push_backend: str = "auto"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -117,6 +130,10 @@ class Settings:
             raise ValueError("login_slowdown_seconds must be positive")
         if self.push_heartbeat_seconds <= 0 or self.push_poll_seconds <= 0:
             raise ValueError("push_heartbeat_seconds and push_poll_seconds must be positive")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
+        if self.event_retention_hours <= 0:
+            raise ValueError("event_retention_hours must be positive")
         if any(o.strip() == "*" for o in self.cors_origins):
             # Credentials are allowed cross-origin, so "*" would hand every site the session.
             raise ValueError("cors_origins must list origins; '*' is refused")

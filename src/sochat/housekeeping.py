@@ -8,7 +8,8 @@ A failing round is logged and retried at the next tick; it never stops the serve
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import anyio
 
@@ -30,8 +31,10 @@ async def run(
     retention_store: Retention,
     clock: Clock,
     db: Database | None = None,
+    purge_events: Callable[[datetime], Awaitable[int]] | None = None,
 ) -> None:
-    """Loop until cancelled (the server's lifespan cancels it on shutdown)."""
+    """Loop until cancelled (the server's lifespan cancels it on shutdown). ``purge_events``
+    removes event-outbox rows older than the resume window that webhooks no longer need."""
     last_purge = clock.now() - PURGE_EVERY
     while True:
         try:
@@ -54,6 +57,11 @@ async def run(
                         report.ended_sessions,
                         report.messages,
                     )
+                if purge_events is not None:
+                    window = timedelta(hours=settings.event_retention_hours)
+                    removed = await purge_events(clock.now() - window)
+                    if removed:
+                        log.info("purged %d delivered chat events", removed)
         except Exception:
             log.exception("housekeeping round failed")
         await anyio.sleep(TICK_SECONDS)

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from sochat.api.context import RequestContext, TimeZoneResolver, resolve_locale
 from sochat.api.errors import ErrorInfo, error_body, plain_error, status_for
 from sochat.api.negotiation import DEFAULT, SUPPORTED, Format, NotAcceptable, negotiate
+from sochat.api.observe import USER_KEY
 from sochat.api.timezones import UnknownTimeZone
 from sochat.api.xmlcodec import XmlDecodeError, decode_xml, encode_xml
 from sochat.auth.authenticator import HOST_SESSION_COOKIE, SESSION_COOKIE, Authenticator
@@ -167,6 +168,7 @@ def endpoint(
                 app_token=headers.get("so-apptoken"),
                 client=request.client.host if request.client else "",
             )
+            request.scope[USER_KEY] = principal.associate.associate_id  # for the access log
             ctx = RequestContext(principal, tr, loc.culture, tz, fmt, content_type, _base_url(request))
             value = await handler(request, ctx)
         except UnknownTimeZone as exc:

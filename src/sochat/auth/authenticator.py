@@ -29,6 +29,7 @@ from sochat.auth.tickets import ticket_digest, xsrf_token_for
 from sochat.config import Settings
 from sochat.domain.crm import Associate
 from sochat.errors import TooManyRequests, Unauthenticated
+from sochat.metrics import FAILED_LOGINS
 from sochat.services.ports import Clock, Database, IdentityStore, RateLimiter
 from sochat.services.ratelimit import MemoryRateLimiter
 
@@ -166,7 +167,12 @@ class Authenticator:
     ) -> Principal:
         """The caller, or Unauthenticated; TooManyRequests when a password is tried too often
         (see ``LoginLimits``; checked before any password work)."""
-        return await self._authenticate(authorization, session_cookie, xsrf_header, app_token, client)
+        try:
+            return await self._authenticate(authorization, session_cookie, xsrf_header, app_token, client)
+        except Unauthenticated as exc:
+            if exc.msgid != "SR_AUTH_REQUIRED":  # sending nothing is not a guess
+                FAILED_LOGINS.inc()
+            raise
 
     async def _authenticate(
         self,
