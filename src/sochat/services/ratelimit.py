@@ -20,9 +20,9 @@ MAX_KEYS = 50_000
 
 
 class WindowStore(Protocol):
-    async def add(self, key: str, window: int, cost: int, expires_at: float) -> int:
+    async def add(self, key: str, window: int, cost: int, ttl: float) -> int:
         """Add ``cost`` to ``key``'s count in ``window`` (a new window starts at 0) and return
-        the count; atomic across processes."""
+        the count; atomic across processes. ``ttl``: seconds until the window ends."""
         ...
 
     async def delete(self, key: str) -> None: ...
@@ -74,9 +74,8 @@ class SharedRateLimiter:
     async def hit(self, key: str, cost: int = 1) -> Decision:
         if self.limit <= 0:
             return Decision(True, 1, 0.0)
-        now = self._clock()
-        number, left = _window(now, self.window)
-        count = await self.store.add(key, number, cost, now + left)
+        number, left = _window(self._clock(), self.window)
+        count = await self.store.add(key, number, cost, left)
         return Decision(count <= self.limit, max(self.limit - count, 0), left)
 
     async def reset(self, key: str) -> None:

@@ -72,7 +72,7 @@ class SqlWindowStore:
             raise TypeError(f"SqlWindowStore needs SqlDatabase units of work, not {type(uow).__name__}")
         return uow
 
-    async def add(self, key: str, window: int, cost: int, expires_at: float) -> int:
+    async def add(self, key: str, window: int, cost: int, ttl: float) -> int:
         params = {"key": _digest(key), "window": window}
         if cost == 0:
             async with self._db.read() as ro:
@@ -82,7 +82,7 @@ class SqlWindowStore:
             uow = self._sql(rw)
             count = (
                 await uow.connection.execute(
-                    _UPSERTS[uow.dialect], {**params, "cost": cost, "exp": expires_at}
+                    _UPSERTS[uow.dialect], {**params, "cost": cost, "exp": time.time() + ttl}
                 )
             ).scalar_one()
             now = time.time()
@@ -108,14 +108,14 @@ class RedisWindowStore:
         self._client = Redis.from_url(url, socket_timeout=5.0)
         self._prefix = prefix
 
-    async def add(self, key: str, window: int, cost: int, expires_at: float) -> int:
+    async def add(self, key: str, window: int, cost: int, ttl: float) -> int:
         name = f"{self._prefix}{_digest(key)}:{window}"
         if cost == 0:
             found = await self._client.get(name)
             return int(found or 0)
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.incrby(name, cost)
-            pipe.expireat(name, int(expires_at) + 1)
+            pipe.expire(name, int(ttl) + 1)
             count, _ = await pipe.execute()
         return int(count)
 
