@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 
 from sochat.config import Settings
-from sochat.services import retention
+from sochat.services import retention, users
 from sochat.services.chat import ChatService
-from sochat.services.ports import Clock, Retention
+from sochat.services.ports import Clock, Database, Retention
 
 log = logging.getLogger("sochat.housekeeping")
 
@@ -30,9 +30,13 @@ async def run(
     chat: ChatService,
     retention_store: Retention,
     clock: Clock,
-    sweep: Callable[[], Awaitable[int]] | None = None,
+    db: Database | None = None,
+    purge_events: Callable[[datetime], Awaitable[int]] | None = None,
+    sweep_files: Callable[[], Awaitable[int]] | None = None,
 ) -> None:
-    """Loop until cancelled (the server's lifespan cancels it on shutdown)."""
+    """Loop until cancelled (the server's lifespan cancels it on shutdown). ``purge_events``
+    removes event-outbox rows older than the resume window that webhooks no longer need;
+    ``sweep_files`` the chat files of sessions that are gone."""
     last_purge = clock.now() - PURGE_EVERY
     while True:
         try:
@@ -45,8 +49,11 @@ async def run(
                 report = await retention.purge(
                     retention_store, clock.now(), keep_days=settings.retention_days
                 )
-                if sweep is not None:
-                    await sweep()  # files of sessions deleted or purged
+                if sweep_files is not None:
+                    await sweep_files()  # files of sessions deleted or purged
+                tickets = await users.purge_tickets(db, clock.now()) if db is not None else 0
+                if tickets:
+                    log.info("purged %d expired or revoked tickets", tickets)
                 if report.deleted_sessions or report.ended_sessions:
                     log.info(
                         "purged %d deleted and %d ended sessions (%d messages)",
@@ -54,6 +61,11 @@ async def run(
                         report.ended_sessions,
                         report.messages,
                     )
+                if purge_events is not None:
+                    window = timedelta(hours=settings.event_retention_hours)
+                    removed = await purge_events(clock.now() - window)
+                    if removed:
+                        log.info("purged %d delivered chat events", removed)
         except Exception:
             log.exception("housekeeping round failed")
         await anyio.sleep(TICK_SECONDS)

@@ -190,7 +190,8 @@ async def test_agent_gets_created_changed_and_message_events_in_order(live: Live
     assert changed["Changes"]
     assert all(isinstance(c, str) for c in changed["Changes"])
     assert changed["Data"]["ChatSessionId"] == sid
-    assert message["ChangedByAssociateId"] == -1  # the customer's message
+    # A customer message relayed by an agent names its real poster (security pass, item 6).
+    assert message["ChangedByAssociateId"] == created["ChangedByAssociateId"]
     assert message["Data"] == sent  # the ChatMessage carrier, as AddChatMessage returned it
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from sochat.services.ratelimit import MemoryRateLimiter
 from tests.visitor.conftest import DEMO_TOPIC, TJE0, VISITOR, Site
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +27,7 @@ async def test_sessions_per_address(make_site: Callable[..., Any]) -> None:
         await site.start()
     r = await site.http.post(f"{VISITOR}/Sessions", json={"TopicId": DEMO_TOPIC})
     _is_429(r)
-    assert int(r.headers["retry-after"]) > 3000  # the hour's window
+    assert int(r.headers["retry-after"]) <= 3600  # until the hour's window ends
     r = await site.http.post(f"{VISITOR}/OfflineRequests", json={"TopicId": DEMO_TOPIC, "Message": "x"})
     _is_429(r)
     async with site.db.read() as uow:
@@ -56,17 +55,6 @@ async def test_requests_per_address_second(make_site: Callable[..., Any]) -> Non
     # Agents are not counted against visitors' budget.
     r = await site.http.get("/api/v1/ChatSession/default", headers={"Authorization": TJE0})
     assert r.status_code == 200
-
-
-def test_memory_limiter_window() -> None:
-    now = [0.0]
-    limiter = MemoryRateLimiter(2, 10.0, clock=lambda: now[0])
-    assert limiter.hit_now("a") == 0.0
-    assert limiter.hit_now("a") == 0.0
-    assert limiter.hit_now("a") == pytest.approx(10.0)
-    assert limiter.hit_now("b") == 0.0
-    now[0] = 10.5
-    assert limiter.hit_now("a") == 0.0
 
 
 async def test_message_length_limit(make_site: Callable[..., Any]) -> None:

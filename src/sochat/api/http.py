@@ -16,15 +16,16 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qsl
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from sochat.api.context import RequestContext, TimeZoneResolver, resolve_locale
 from sochat.api.errors import ErrorInfo, error_body, plain_error, status_for
 from sochat.api.negotiation import DEFAULT, SUPPORTED, Format, NotAcceptable, negotiate
+from sochat.api.observe import USER_KEY
 from sochat.api.timezones import UnknownTimeZone
 from sochat.api.xmlcodec import XmlDecodeError, decode_xml, encode_xml
-from sochat.auth.authenticator import SESSION_COOKIE, Authenticator, Principal
+from sochat.auth.authenticator import HOST_SESSION_COOKIE, SESSION_COOKIE, Authenticator, Principal
 from sochat.config import Settings
 from sochat.domain.crm import Associate
 from sochat.errors import (
@@ -39,8 +40,7 @@ from sochat.i18n import Translator, translator
 from sochat.push.hub import PushHub
 from sochat.services.chat import ChatService
 from sochat.services.event_feed import EventFeed
-from sochat.services.ports import ArchiveSearch, Clock, Database, Retention
-from sochat.services.ratelimit import RateLimiter
+from sochat.services.ports import ArchiveSearch, Clock, Database, RateLimiter, Retention
 from sochat.services.topics import TopicService
 from sochat.services.visitor import VisitorService
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
@@ -129,12 +129,27 @@ def error_response(
     return _respond(error_body(error, tr), fmt, content_type, status, extra, "ErrorInfo")
 
 
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
 def internal_error_response(exc: BaseException) -> Response:
     """Log the traceback under a reference the client gets; never send the traceback."""
     ref = secrets.token_hex(6)
     log.error("unhandled error, reference %s", ref, exc_info=exc)
     body: ErrorInfo = plain_error("SoException", translator("en")("SR_INTERNAL_ERROR", ref=ref))
-    return Response(JSON_ENCODER.encode(body), 500, media_type="application/json; charset=utf-8")
+    # Starlette answers unhandled errors outside every middleware, so the security headers
+    # the limits middleware adds to other answers are set here.
+    return Response(
+        JSON_ENCODER.encode(body),
+        500,
+        media_type="application/json; charset=utf-8",
+        headers={k.decode(): v.decode() for k, v in SECURITY_HEADERS},
+    )
 
 
 def endpoint(
@@ -172,11 +187,12 @@ def endpoint(
             else:
                 principal = await services.auth.authenticate(
                     headers.get("authorization"),
-                    session_cookie=request.cookies.get(SESSION_COOKIE),
+                    session_cookie=session_cookie(request),
                     xsrf_header=headers.get("x-xsrf-token"),
                     app_token=headers.get("so-apptoken"),
                     client=request.client.host if request.client else "",
                 )
+                request.scope[USER_KEY] = principal.associate.associate_id  # for the access log
             ctx = RequestContext(principal, tr, loc.culture, tz, fmt, content_type, _base_url(request))
             value = await handler(request, ctx)
         except UnknownTimeZone as exc:
@@ -199,6 +215,17 @@ def endpoint(
         return _respond(value, fmt, content_type, 200, {"so-timezone": tz.code}, root)
 
     return run
+
+
+def session_cookie_name(scheme: str) -> str:
+    """Over https the session cookie is ``__Host-`` prefixed (Secure, path /, no Domain), so a
+    sibling subdomain cannot plant one; plain http (loopback development, tests) keeps the
+    unprefixed name, which browsers would refuse with the prefix."""
+    return HOST_SESSION_COOKIE if scheme in ("https", "wss") else SESSION_COOKIE
+
+
+def session_cookie(request: HTTPConnection) -> str | None:
+    return request.cookies.get(session_cookie_name(request.url.scheme))
 
 
 def _base_url(request: Request) -> str:

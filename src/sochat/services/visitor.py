@@ -609,11 +609,18 @@ class VisitorService:
             s = await self._own(uow, session_id, key)
             return await self._mint(uow, StreamGrant(None, s.chat_session_id, "", self._expiry()))
 
-    async def mint_agent_token(self, caller: Associate, credential: str) -> str:
+    async def mint_agent_token(
+        self, caller: Associate, scheme: str, credential: str, credential_expires_at: datetime | None
+    ) -> str:
+        """A token for the caller's stream; it carries the caller's credential, which the
+        stream keeps re-checking (revoked or expired: the stream ends)."""
         if caller.deleted or not (caller.is_chat_agent or caller.is_chat_admin):
             raise Forbidden("SR_CHAT_NO_CHAT_LICENSE")
+        grant = StreamGrant(
+            caller.associate_id, None, credential, self._expiry(), scheme, credential_expires_at
+        )
         async with self.db.write() as uow:
-            return await self._mint(uow, StreamGrant(caller.associate_id, None, credential, self._expiry()))
+            return await self._mint(uow, grant)
 
     def _expiry(self) -> datetime:
         return self.clock.now() + timedelta(seconds=STREAM_TOKEN_SECONDS)
@@ -649,13 +656,10 @@ class VisitorService:
         return (s.when_ended or s.updated_at or self.clock.now()) + self.settings.grace
 
     async def agent_for_grant(self, grant: StreamGrant) -> Associate:
-        """The agent a token was minted for, still valid (and their ticket, if it was one)."""
+        """The agent a token was minted for (their credential is checked by the caller)."""
         async with self.db.read() as uow:
             agent = await uow.associates.get(grant.associate_id or 0)
-            ticket = await uow.tickets.get(grant.credential) if grant.credential else None
         if agent is None or agent.deleted:
-            raise Unauthenticated("SR_AUTH_FAILED")
-        if grant.credential and (ticket is None or ticket.revoked or ticket.expires_at <= self.clock.now()):
             raise Unauthenticated("SR_AUTH_FAILED")
         return agent
 

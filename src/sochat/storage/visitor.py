@@ -52,7 +52,9 @@ class SqlVisitorRepository:
                 token_hash=token_hash,
                 associate_id=grant.associate_id,
                 session_id=grant.session_id,
+                scheme=grant.scheme,
                 credential=grant.credential,
+                credential_expires_at=to_db_datetime(grant.credential_expires_at),
                 expires_at=to_db_datetime(grant.expires_at),
             )
         )
@@ -64,14 +66,28 @@ class SqlVisitorRepository:
             await self._conn.execute(
                 delete(_T)
                 .where(_T.c.token_hash == token_hash)
-                .returning(_T.c.associate_id, _T.c.session_id, _T.c.credential, _T.c.expires_at)
+                .returning(
+                    _T.c.associate_id,
+                    _T.c.session_id,
+                    _T.c.credential,
+                    _T.c.expires_at,
+                    _T.c.scheme,
+                    _T.c.credential_expires_at,
+                )
             )
         ).first()
         if row is None:
             return None
         expires = from_db_datetime(row.expires_at)
         assert expires is not None
-        return StreamGrant(row.associate_id, row.session_id, row.credential, expires)
+        return StreamGrant(
+            row.associate_id,
+            row.session_id,
+            row.credential,
+            expires,
+            row.scheme,
+            from_db_datetime(row.credential_expires_at),
+        )
 
     async def purge_stream_tokens(self, now: datetime) -> int:
         self._check()

@@ -45,6 +45,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -58,11 +59,11 @@ from starlette.websockets import WebSocket
 
 from sochat.api.context import Locale_, RequestContext, resolve_locale
 from sochat.api.errors import plain_error
-from sochat.api.http import JSON_ENCODER, Services, error_response
+from sochat.api.http import JSON_ENCODER, Services, error_response, session_cookie
 from sochat.api.presenters import Presenter
 from sochat.api.routes.visitor import check_origin
 from sochat.api.timezones import UnknownTimeZone, base_zone, format_datetime
-from sochat.auth.authenticator import SESSION_COOKIE, Principal
+from sochat.auth.authenticator import Principal
 from sochat.auth.tickets import xsrf_token_for
 from sochat.config import Settings
 from sochat.domain.crm import Associate
@@ -71,7 +72,7 @@ from sochat.domain.session import CUSTOMER_IS_TYPING, USER_IS_TYPING
 from sochat.errors import ChatError, InvalidInput, TooManyRequests, Unauthenticated
 from sochat.i18n import Translator
 from sochat.push.hub import EventCursor
-from sochat.services.event_feed import EventItem, Subscription
+from sochat.services.event_feed import RIGHTS_SECONDS, EventItem, Subscription
 
 log = logging.getLogger("sochat.api")
 
@@ -249,9 +250,17 @@ async def _agent_principal(services: Services, conn: HTTPConnection, *, websocke
         grant = await services.visitor.spend_token(token)
         if grant.associate_id is None:
             raise Unauthenticated("SR_AUTH_FAILED")
-        return Principal(await services.visitor.agent_for_grant(grant), "soticket")
+        principal = Principal(
+            await services.visitor.agent_for_grant(grant),
+            grant.scheme,  # type: ignore[arg-type]
+            grant.credential,
+            grant.credential_expires_at,
+        )
+        if not await services.auth.still_valid(principal):
+            raise Unauthenticated("SR_AUTH_FAILED")
+        return principal
     authorization = headers.get("authorization")
-    cookie = conn.cookies.get(SESSION_COOKIE)
+    cookie = session_cookie(conn)
     xsrf = headers.get("x-xsrf-token")
     if not authorization and cookie and not xsrf:
         # The XSRF check guards state changes; a stream changes nothing and, over SSE,
@@ -364,14 +373,26 @@ Emit = Callable[[list[ChatEventEnvelope]], Awaitable[None]]
 async def _pump(
     services: Services, opened: Opened, emit: Emit, heartbeat: Callable[[], Awaitable[None]]
 ) -> None:
-    """Deliver the stream's events until cancelled, until the agent loses access, or until
+    """Deliver the stream's events until cancelled: until the agent loses access or their
+    credential is revoked or expires (re-checked as often as rights are reloaded), or until
     the visitor's session has been over for the grace period."""
     presenter = Presenter(opened.ctx)
     timeout = services.settings.push_heartbeat_seconds
+    principal = opened.ctx.principal
+    agent = opened.sub.caller is not None
+    checked = time.monotonic()
     visitor_session = opened.sub.session_id if opened.sub.caller is None else None
     async with EventCursor(services.hub, services.feed, opened.sub, opened.position) as cursor:
         while True:
-            events = await cursor.next(timeout)
+            wait = timeout
+            if agent and principal.expires_at is not None:
+                left = (principal.expires_at - services.clock.now()).total_seconds()
+                wait = min(wait, max(left, 0.0) + 0.01)
+            events = await cursor.next(wait)
+            if agent and (not events or time.monotonic() - checked >= RIGHTS_SECONDS):
+                if not await services.auth.still_valid(principal):
+                    raise Unauthenticated("SR_AUTH_FAILED")
+                checked = time.monotonic()
             if not events:
                 if visitor_session is not None and not await _visitor_still_open(services, visitor_session):
                     return

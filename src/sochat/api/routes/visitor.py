@@ -21,12 +21,11 @@ from sochat.api.http import NO_CONTENT, Services, read_body
 from sochat.api.presenters import Presenter
 from sochat.api.routes.args import idempotency_key, path_int, query_int
 from sochat.api.routes.spec import Endpoint, Param
-from sochat.auth.authenticator import SESSION_COOKIE
-from sochat.auth.tickets import ticket_digest
 from sochat.domain.enums import WIDGET_REQUIRED_FIELDS, enum_name
 from sochat.domain.files import served_type
 from sochat.domain.topic import TopicFlag
 from sochat.errors import Forbidden, InvalidInput, TooManyRequests
+from sochat.services.ports import RateLimiter
 from sochat.services.visitor import TopicInfo, VisitorDetails, VisitorView
 
 VISITOR = "/api/v1/Visitor"
@@ -43,11 +42,16 @@ def session_key(request: Request) -> str:
     return request.headers.get(KEY_HEADER, "").strip()
 
 
+async def limit(limiter: RateLimiter, key: str) -> None:
+    """One hit on a visitor limit: 429 with Retry-After past it."""
+    decision = await limiter.hit(key)
+    if not decision.allowed:
+        raise TooManyRequests(decision.retry_after, "SR_VISITOR_TOO_MANY")
+
+
 async def gate(services: Services, request: Request) -> None:
     """Every visitor call: the per-address request rate."""
-    wait = await services.limits.requests.hit(client_address(request))
-    if wait:
-        raise TooManyRequests(wait, "SR_VISITOR_TOO_MANY")
+    await limit(services.limits.requests, client_address(request))
 
 
 async def check_origin(services: Services, request: HTTPConnection, topic_id: int) -> None:
@@ -201,9 +205,7 @@ def endpoints(services: Services) -> tuple[list[Endpoint], list[Endpoint]]:
         await gate(services, request)
         bound = bind(c.VisitorStart, await _object(request, "VisitorStart")).value
         await check_origin(services, request, bound.TopicId)
-        wait = await limits.sessions.hit(client_address(request))
-        if wait:
-            raise TooManyRequests(wait, "SR_VISITOR_TOO_MANY")
+        await limit(limits.sessions, client_address(request))
         view = await v.start(bound.TopicId, _details(bound), host=client_address(request))
         return present_session(Presenter(ctx), view)
 
@@ -214,9 +216,7 @@ def endpoints(services: Services) -> tuple[list[Endpoint], list[Endpoint]]:
             await check_session_origin(services, request, bound.SessionId)
         else:
             await check_origin(services, request, bound.TopicId)
-        wait = await limits.sessions.hit(client_address(request))
-        if wait:
-            raise TooManyRequests(wait, "SR_VISITOR_TOO_MANY")
+        await limit(limits.sessions, client_address(request))
         receipt = await v.offline_request(
             bound.TopicId,
             _details(bound),
@@ -249,9 +249,7 @@ def endpoints(services: Services) -> tuple[list[Endpoint], list[Endpoint]]:
         return [p.chat_message(m) for m in found]
 
     async def message_limit(sid: int) -> None:
-        wait = await limits.messages.hit(f"session:{sid}")
-        if wait:
-            raise TooManyRequests(wait, "SR_VISITOR_TOO_MANY")
+        await limit(limits.messages, f"visitor-session:{sid}")
 
     async def post(request: Request, ctx: RequestContext) -> Any:
         sid = await session_call(request)
@@ -307,13 +305,8 @@ def endpoints(services: Services) -> tuple[list[Endpoint], list[Endpoint]]:
     # -- agents -------------------------------------------------------------------
 
     async def agent_token(request: Request, ctx: RequestContext) -> Any:
-        credential = ""
-        if ctx.principal.scheme == "soticket":
-            ticket = request.headers.get("authorization", "").strip().partition(" ")[2].strip()
-            credential = ticket_digest(ticket)
-        elif ctx.principal.scheme == "cookie":
-            credential = ticket_digest(request.cookies.get(SESSION_COOKIE, ""))
-        token = await v.mint_agent_token(ctx.principal.associate, credential)
+        p = ctx.principal
+        token = await v.mint_agent_token(p.associate, p.scheme, p.credential, p.expires_at)
         return c.StreamToken(Token=token, ExpiresIn=60)
 
     async def agent_typing(request: Request, ctx: RequestContext) -> Any:

@@ -6,7 +6,7 @@ keeps access (lookups hash what they are given). The downgrade cannot restore pl
 it leaves the hashes, which simply match no key any more.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 17:40:00.000000+00:00
 """
 
@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+# Assigned "0005"; chained after main's 0006 once main was merged (one head).
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -41,7 +42,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("associate_id", sa.Integer(), nullable=True),
         sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("scheme", sa.String(16), server_default="", nullable=False),
         sa.Column("credential", sa.String(64), server_default="", nullable=False),
+        sa.Column("credential_expires_at", sa.DateTime(), nullable=True),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_stream_token")),
     )
