@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,8 +27,8 @@ def basic(user: str, password: str) -> str:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings.from_env({}, max_body_bytes=65536)
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env({}, max_body_bytes=65536, files_dir=str(tmp_path / "files"))
 
 
 @pytest.fixture

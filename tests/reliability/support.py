@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,7 +44,9 @@ WATCHED_TABLES = ("chat_session", "chat_message", "chat_topic", "chat_topic_user
 
 def in_process_app(db: SqlDatabase, settings: Settings | None = None) -> Starlette:
     """The app as tests/api/conftest.py builds it."""
-    settings = settings or Settings.from_env({}, max_body_bytes=65536)
+    # Chat files in a private folder (on PostgreSQL the default would be ./sochat-files).
+    files = tempfile.mkdtemp(prefix="sochat-files-")
+    settings = settings or Settings.from_env({}, max_body_bytes=65536, files_dir=files)
     return create_app(build_services(settings, db, SqlArchive(db)))
 
 
