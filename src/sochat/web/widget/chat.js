@@ -394,6 +394,7 @@ header{flex:none;display:flex;align-items:center;gap:12px;padding:14px 10px 14px
 .modern header{padding:20px 12px 22px 20px;background:linear-gradient(135deg,var(--c),color-mix(in srgb,var(--c) 68%,#000))}
 .avatar{flex:none;width:42px;height:42px;border-radius:50%;display:grid;place-items:center;overflow:hidden;background:rgba(255,255,255,.18);position:relative}
 .avatar img{width:100%;height:100%;object-fit:cover}
+.ini{font-weight:700;font-size:1.15em;text-transform:uppercase}
 .avatar.logo{border-radius:10px;background:#fff}
 .avatar.logo img{object-fit:contain;padding:4px}
 .avatar .on{position:absolute;right:1px;bottom:1px;width:11px;height:11px;border-radius:50%;background:#3ecf6e;border:2px solid var(--c)}
@@ -443,7 +444,7 @@ h2.htitle{margin:0;font-size:1.08em;font-weight:700;line-height:1.3;white-space:
 @keyframes blink{0%,80%,100%{opacity:.3;transform:translateY(0)}40%{opacity:1;transform:translateY(-3px)}}
 .composer{flex:none;display:flex;align-items:flex-end;gap:4px;padding:8px 8px 8px 6px;border-top:1px solid var(--line);background:#fff}
 .composer textarea{flex:1;min-width:0;resize:none;border:0;outline:0;background:transparent;padding:9px 6px;max-height:132px;line-height:1.4;font-size:1em}
-.composer textarea::placeholder{color:#8a929e}
+.composer textarea::placeholder{color:#8a929e;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .composer .ibtn{color:var(--muted)}
 .composer .ibtn:hover{background:var(--soft);color:var(--fg)}
 .composer .sendb{background:var(--btn-bg);color:var(--btn-fg);border-radius:10px}
@@ -477,6 +478,7 @@ h2.htitle{margin:0;font-size:1.08em;font-weight:700;line-height:1.3;white-space:
 .hours dt{color:var(--muted)}
 .hours dd{margin:0;font-variant-numeric:tabular-nums}
 .hours .note{margin:6px 0 0;color:var(--muted)}
+.intro .hours{background:none;padding:12px 0 0;border-top:1px solid var(--line);border-radius:0}
 .stars{display:flex;gap:4px;justify-content:center;margin:8px 0 2px}
 .stars button{border:0;background:none;padding:3px;color:#c9cfd6;border-radius:8px;transition:transform .1s,color .1s}
 .stars button.on{color:#f5a524}
@@ -552,7 +554,8 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
     // ---- API
 
     async call(method, path, { body, raw, headers = {}, sessionKey = true } = {}) {
-      const hd = { Accept: 'application/json', 'Accept-Language': this.lang, ...headers };
+      // Dates in UTC with an offset; the browser shows them in its own zone.
+      const hd = { Accept: 'application/json', 'Accept-Language': this.lang, 'SO-TimeZone': 'UTC,includeTZOffset', ...headers };
       if (sessionKey && this.key) hd['SO-SessionKey'] = this.key;
       let payload = raw;
       if (body !== undefined) {
@@ -702,14 +705,17 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         this.subEl.textContent = title;
       } else {
         this.titleEl.textContent = title;
-        this.subEl.textContent = agent ? fill(t.with, { name: this.s.AgentName }) : (T.State === 'Deleted' ? t.dead : W.WelcomeMessage || t.welcome);
+        const quiet = ['offline', 'sent', 'dead'].includes(this.view);
+        this.subEl.textContent = agent ? fill(t.with, { name: this.s.AgentName }) : quiet ? '' : W.WelcomeMessage || t.welcome;
+        this.subEl.hidden = !this.subEl.textContent;
       }
       const src = photo || logo;
-      const key = src + '|' + !!agent;
+      const key = src + '|' + (agent || '');
       if (this.avatarKey !== key) {
         this.avatarKey = key;
         this.avatar.className = 'avatar' + (src && !photo ? ' logo' : '');
-        const img = src ? h('img', { alt: '', src: new URL(src, this.base + '/').href, referrerpolicy: 'no-referrer' }) : icon('chat', 22);
+        const initial = agent && !src ? h('span', { class: 'ini', 'aria-hidden': 'true', text: [...this.s.AgentName.trim()][0] || '' }) : null;
+        const img = src ? h('img', { alt: '', src: new URL(src, this.base + '/').href, referrerpolicy: 'no-referrer' }) : initial || icon('chat', 22);
         this.avatar.replaceChildren(img);
         if (agent) this.avatar.append(h('span', { class: 'on', 'aria-hidden': 'true' }));
       }
@@ -776,7 +782,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         else if (!this.sid && Date.now() - this.topicAt > 30000 && this.view !== 'sent') {
           this.refreshTopic().then(() => { if (!this.sid && this.view !== 'sent') this.renderFreshView(); }).catch(() => {});
         }
-        this.scrollDown(true);
+        if (this.view === 'chat') this.scrollDown(true);
         if (focus) setTimeout(() => this.focusFirst(), 60);
       } else {
         if (focus) this.launcher.focus();
@@ -802,6 +808,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       this.main.replaceChildren(...children);
       this.composer.hidden = name !== 'chat';
       this.setBanner(null);
+      this.renderHeader();
     }
 
     /** The first screen when there is no session: offline, dead, pre-chat form or straight to chat. */
@@ -1082,7 +1089,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const card = h('div', { class: 'card center post', role: 'region', 'aria-label': t.ended });
       card.append(h('h3', { text: (W.PostFormEnabled && W.PostFormHeader) || t.ended }), h('p', { text: (W.PostFormEnabled && W.PostFormMessage) || t.endedBody }));
       const canFollowUp = s.Status === 'Finished';
-      if (canFollowUp && (T.WidgetEnableRating || T.EnableRating)) card.append(this.ratingBlock(T.WidgetRatingText || T.RatingText || t.rate));
+      if (canFollowUp && T.RatingEnabled) card.append(this.ratingBlock(T.RatingText || t.rate));
       if (canFollowUp && W.PostTranscriptEnabled && T.EmailAvailable !== false) card.append(this.transcriptBlock());
       card.append(h('div', { class: 'sec' }, h('button', { class: 'btn ghost wide', type: 'button', onclick: () => this.newChat() }, t.again)));
       return card;
@@ -1129,7 +1136,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
 
     transcriptBlock() {
       const t = this.t;
-      const input = h('input', { type: 'email', id: 'tr-email', autocomplete: 'email', value: (this.s && this.s.CustomerEmail) || prefill(this.pre.email), maxlength: 254 });
+      const input = h('input', { type: 'email', id: 'tr-email', autocomplete: 'email', value: this.email || prefill(this.pre.email), maxlength: 254 });
       const note = h('div', { class: 'ok', role: 'status' });
       const button = h('button', { class: 'btn', type: 'submit' }, t.transcriptSend);
       const form = h('form', {
@@ -1198,11 +1205,13 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
 
     // ---- Sessions
 
-    async start(fields, firstMessage) {
+    /** Starts a session; the server posts ``Question`` as the visitor's first message. */
+    async start(fields, question) {
       const body = {
         TopicId: this.topicId, CustomerName: '', CustomerEmail: '', CustomerPhone: '', CustomerCompanyName: '', CustomerCountry: '',
-        Consent: false, Question: '', PageUrl: location.origin + location.pathname, ...fields,
+        Consent: false, Question: question || '', PageUrl: location.origin + location.pathname, ...fields,
       };
+      this.email = body.CustomerEmail;
       const s = await this.call('POST', '/Sessions', { body, sessionKey: false });
       this.sid = s.SessionId;
       this.key = s.SessionKey;
@@ -1210,7 +1219,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       this.writeStore();
       this.postCard = null;
       this.renderSessionView();
-      if (firstMessage) this.send(firstMessage);
+      if (question) this.fetchMessages().catch(() => {});
       setTimeout(() => this.focusFirst(), 30);
     }
 
@@ -1314,8 +1323,14 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const d = parseDate(iso);
       if (!d) return h('span');
       const today = d.toDateString() === new Date().toDateString();
-      const fmt = new Intl.DateTimeFormat(this.lang, today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+      const fmt = new Intl.DateTimeFormat(this.locale(), today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
       return h('time', { datetime: d.toISOString(), text: fmt.format(d) });
+    }
+
+    /** The browser's own locale when it speaks the widget's language (en-GB writes 17:05). */
+    locale() {
+      const nav = navigator.language || '';
+      return pickLang(nav) === this.lang ? nav : this.lang;
     }
 
     renderMessage(m) {
@@ -1547,12 +1562,11 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
           this.fetchMessages().catch(() => {});
           this.refreshSession().catch(() => {});
         });
+        // An event says what changed; the visitor API says what the visitor may see (and
+        // writes dates with offsets), so messages are read from it.
         es.addEventListener('chatsession.message', (e) => {
           seen(e);
-          let m = null;
-          try { m = JSON.parse(e.data).Data; } catch { m = null; }
-          if (m && m.ChatMessageId && m.Type) this.addMessage(m);
-          else this.fetchMessages().catch(() => {});
+          this.fetchMessages().catch(() => {});
         });
         es.addEventListener('chatsession.changed', (e) => {
           seen(e);
@@ -1567,11 +1581,8 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         };
         this.startHeartbeat();
       } catch (err) {
-        if (err.status === 404) {
-          this.connecting = false;
-          return this.refreshSession().catch(() => {});
-        }
-        this.failures++;
+        // No token (an older server, or a proxy in the way): poll. A network error: try again.
+        this.failures = err.status ? 3 : this.failures + 1;
         this.retryStream();
       } finally {
         this.connecting = false;
