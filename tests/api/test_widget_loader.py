@@ -96,7 +96,9 @@ class TestBudget:
     def test_no_html_parsing_of_data(self) -> None:
         # Everything shown is set with textContent; innerHTML/insertAdjacentHTML are not used at all.
         source = _source().decode()
-        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function", source)
+        assert not re.search(
+            r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function", source
+        )
 
 
 class TestDemoPage:

@@ -39,7 +39,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 OK"
@@ -275,7 +275,9 @@ def test_whole_chat_prechat_queue_messages_typing_files_reload_end_rating(
     expect(w(".post")).to_have_count(0)
 
 
-def test_transcript_by_email(page: Page, host_site: HostSite, base: str, agent: Agent, mailbox: tuple[Mailbox, int]) -> None:
+def test_transcript_by_email(
+    page: Page, host_site: HostSite, base: str, agent: Agent, mailbox: tuple[Mailbox, int]
+) -> None:
     """W28: the transcript reaches the SMTP server."""
     box, _ = mailbox
     topic_id = _open_topic(agent, PostFormEnabled=True, PostTranscriptEnabled=True)
@@ -290,9 +292,12 @@ def test_transcript_by_email(page: Page, host_site: HostSite, base: str, agent: 
     w("#tr-email").fill("kari@nordavind.example")
     w("#tr-email").press("Enter")
     expect(w(".post .ok").last).to_contain_text("kari@nordavind.example")
-    mail = eventually(lambda: next((m for m in box.messages if "kari@nordavind.example" in str(m["To"])), None), timeout=10)
+    mail = eventually(
+        lambda: next((m for m in box.messages if "kari@nordavind.example" in str(m["To"])), None), timeout=10
+    )
     body = mail.get_body(("plain", "html"))
-    assert body is not None and "42" in body.get_content()
+    assert body is not None
+    assert "42" in body.get_content()
 
 
 def test_transcript_hidden_without_email(page: Page, host_site: HostSite, server: Server) -> None:
@@ -318,14 +323,19 @@ def test_transcript_hidden_without_email(page: Page, host_site: HostSite, server
 # Offline, closed, deleted
 
 
-def test_no_agent_offline_form_gives_a_reference(page: Page, host_site: HostSite, base: str, agent: Agent) -> None:
+def test_no_agent_offline_form_gives_a_reference(
+    page: Page, host_site: HostSite, base: str, agent: Agent
+) -> None:
     """W7, W9, W13: nobody can answer → the offline form; mandatory fields; the reference."""
     topic_id = agent.topic(
         members=(),
         TicketEnabled=True,
         OfflineCollectConsent=True,
-        widget={"OfflineHeader": "Nobody is here right now", "OfflineMessage": "Leave a message and we reply by e-mail.",
-                "OfflineFields": "Email, Name, Phone, Country"},
+        widget={
+            "OfflineHeader": "Nobody is here right now",
+            "OfflineMessage": "Leave a message and we reply by e-mail.",
+            "OfflineFields": "Email, Name, Phone, Country",
+        },
     )
     w = _visit(page, host_site, base, topic_id)
     w.open()
@@ -364,19 +374,29 @@ def _closed_hours(lunch_now: bool) -> dict[str, Any]:
         hours[f"{day}Start"] = "00:00:00"
         hours[f"{day}Stop"] = "23:59:00"
     if lunch_now:
-        hours.update(UseLunchHours=True, LunchStart=f"{start // 60:02}:{start % 60:02}:00", LunchStop=f"{stop // 60:02}:{stop % 60:02}:00")
+        hours.update(
+            UseLunchHours=True,
+            LunchStart=f"{start // 60:02}:{start % 60:02}:00",
+            LunchStop=f"{stop // 60:02}:{stop % 60:02}:00",
+        )
     return hours
 
 
 @pytest.mark.parametrize("lunch", [False, True], ids=["closed-day", "lunch-break"])
-def test_closed_hours_show_offline_texts(page: Page, host_site: HostSite, base: str, agent: Agent, lunch: bool) -> None:
+def test_closed_hours_show_offline_texts(
+    page: Page, host_site: HostSite, base: str, agent: Agent, lunch: bool
+) -> None:
     """W6, W8, W10, built-in texts in the topic's language: closed (or at lunch) with request
     submission off → the offline texts only, in German."""
     topic_id = agent.topic(
         OpeningHoursEnabled=True,
         OpeningHours=_closed_hours(lunch),
         TicketEnabled=False,
-        widget={"OfflineHeader": "Geschlossen", "OfflineMessage": "Wir sind morgen ab 8 Uhr wieder da.", "LanguageIsoCode": "de"},
+        widget={
+            "OfflineHeader": "Geschlossen",
+            "OfflineMessage": "Wir sind morgen ab 8 Uhr wieder da.",
+            "LanguageIsoCode": "de",
+        },
     )
     info = httpx.get(f"{base}/api/v1/Visitor/Topics/{topic_id}").json()
     assert info["OpenNow"] is False
@@ -393,7 +413,9 @@ def test_closed_hours_show_offline_texts(page: Page, host_site: HostSite, base: 
     expect(w(".hours .lbl")).to_have_text("Öffnungszeiten")
 
 
-def test_deleted_topic_shows_a_widget_that_cannot_start_chats(page: Page, host_site: HostSite, base: str, agent: Agent) -> None:
+def test_deleted_topic_shows_a_widget_that_cannot_start_chats(
+    page: Page, host_site: HostSite, base: str, agent: Agent
+) -> None:
     """W31."""
     topic_id = _open_topic(agent)
     agent.delete_topic(topic_id)
@@ -431,7 +453,9 @@ def test_host_css_cannot_break_it_and_two_tags_give_two_widgets(
     expect(b("button.launcher.show")).to_be_visible()
     expect(b(".launcher .lt")).to_have_text("Sales chat")
     ba, bb = a.launcher.bounding_box(), b.launcher.bounding_box()
-    assert ba and bb and (ba["y"] + ba["height"] <= bb["y"] or bb["y"] + bb["height"] <= ba["y"]), "badges overlap"
+    assert ba
+    assert bb
+    assert ba["y"] + ba["height"] <= bb["y"] or bb["y"] + bb["height"] <= ba["y"], "badges overlap"
     # data-color overrides the topic's colour (W3); the theme class follows data-theme.
     assert a.launcher.evaluate("e => getComputedStyle(e).backgroundImage").find("26, 127, 55") >= 0
     assert b.launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(179, 38, 30)"
@@ -450,7 +474,9 @@ def test_hostile_text_is_shown_as_text_in_the_browser_zone(
     browser: Browser, host_site: HostSite, base: str, agent: Agent
 ) -> None:
     """Agent and visitor text with markup is shown literally; W20: times in the browser's zone."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Asia/Kolkata")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Asia/Kolkata"
+    )
     try:
         page = context.new_page()
         topic_id = _open_topic(agent)
@@ -461,7 +487,9 @@ def test_hostile_text_is_shown_as_text_in_the_browser_zone(
         sid = eventually(lambda: w.stored(base).get("id"))
         agent.pick_up(sid)
         agent.say(sid, '<b>bold?</b> <a href="javascript:window.__pwned=3">click</a>')
-        expect(w(".log .msg.them .bubble").last).to_have_text('<b>bold?</b> <a href="javascript:window.__pwned=3">click</a>')
+        expect(w(".log .msg.them .bubble").last).to_have_text(
+            '<b>bold?</b> <a href="javascript:window.__pwned=3">click</a>'
+        )
         expect(w(".log .msg.me .bubble").first).to_have_text(evil)
         assert w(".log img, .log script, .log b, .log a").count() == 0
         assert page.evaluate("window.__pwned") is None
@@ -476,7 +504,9 @@ def test_hostile_text_is_shown_as_text_in_the_browser_zone(
 
 def test_phone_layout_and_keyboard(browser: Browser, host_site: HostSite, base: str, agent: Agent) -> None:
     """390-px phone: the panel fills the screen; keyboard only: Enter opens, Escape closes."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nb-NO", is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="nb-NO", is_mobile=True, has_touch=True
+    )
     try:
         page = context.new_page()
         topic_id = _open_topic(agent, LanguageIsoCode="nb")
@@ -485,7 +515,9 @@ def test_phone_layout_and_keyboard(browser: Browser, host_site: HostSite, base: 
         page.keyboard.press("Enter")
         expect(w(".panel.open")).to_be_visible()
         box = w(".panel").bounding_box()
-        assert box and box["width"] == 390 and box["height"] == 844
+        assert box
+        assert box["width"] == 390
+        assert box["height"] == 844
         expect(w(".composer textarea")).to_be_focused()
         expect(w(".composer textarea")).to_have_attribute("placeholder", "Skriv en melding…")
         screenshot(page, "widget-phone")

@@ -40,7 +40,9 @@ def eventually(check: Callable[[], T | None], timeout: float = 5.0, interval: fl
 class Agent:
     """An agent (tje0 by default) using the agent API, as the console would."""
 
-    def __init__(self, base_url: str, user: str = "tje0", password: str = "Tje0", full_name: str = "Tje Zero") -> None:
+    def __init__(
+        self, base_url: str, user: str = "tje0", password: str = "Tje0", full_name: str = "Tje Zero"
+    ) -> None:
         self.full_name = full_name
         self.http = httpx.Client(base_url=base_url, auth=(user, password), timeout=10)
 
@@ -52,7 +54,9 @@ class Agent:
         assert r.status_code in (200, 204), (method, r.status_code, r.text)
         return r.json() if r.status_code == 200 and r.content else None
 
-    def topic(self, members: tuple[str, ...] = ("tje0",), widget: dict[str, Any] | None = None, **fields: Any) -> int:
+    def topic(
+        self, members: tuple[str, ...] = ("tje0",), widget: dict[str, Any] | None = None, **fields: Any
+    ) -> int:
         """A new topic with these settings; ``members`` may respond."""
         entity = self.call("CreateDefaultChatTopicEntity")
         entity.update(Name=f"Widget test {uuid.uuid4().hex[:8]}", **fields)
@@ -91,7 +95,8 @@ class Agent:
 
     def say(self, session_id: int, text: str) -> dict[str, Any]:
         sent: dict[str, Any] = self.call(
-            "AddChatMessage", {"chatSessionId": session_id, "message": {"Type": "ToCustomer", "Message": text}}
+            "AddChatMessage",
+            {"chatSessionId": session_id, "message": {"Type": "ToCustomer", "Message": text}},
         )
         return sent
 
@@ -108,7 +113,9 @@ class Agent:
         entity["Status"] = "Finished"
         self.call("SaveChatSessionEntity", entity)
 
-    def upload(self, session_id: int, name: str, body: bytes, media_type: str = "text/plain") -> dict[str, Any]:
+    def upload(
+        self, session_id: int, name: str, body: bytes, media_type: str = "text/plain"
+    ) -> dict[str, Any]:
         r = self.http.post(
             f"/api/v1/ChatSession/{session_id}/Files",
             content=body,
@@ -176,4 +183,4 @@ class Widget:
         return [t.strip() for t in self(".log .msg .bubble").all_inner_texts()]
 
     def message_ids(self) -> list[str]:
-        return [i for i in self(".log [data-id]").evaluate_all("els => els.map(e => e.dataset.id)")]
+        return list(self(".log [data-id]").evaluate_all("els => els.map(e => e.dataset.id)"))
