@@ -412,6 +412,7 @@ h2.htitle{margin:0;font-size:1.08em;font-weight:700;line-height:1.3;white-space:
 @keyframes spin{to{transform:rotate(360deg)}}
 .main{flex:1;overflow-y:auto;overscroll-behavior:contain;padding:16px 16px 8px;scroll-behavior:smooth}
 .intro{margin:4px 0 14px;padding:14px 16px;border-radius:14px;background:var(--soft)}
+.main:has(.log .msg) .intro.first{display:none}
 .intro h3,.card h3{margin:0 0 4px;font-size:1em;font-weight:700}
 .intro p,.card p{margin:0;color:var(--muted);font-size:.92em;white-space:pre-line}
 .log{display:flex;flex-direction:column}
@@ -996,7 +997,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         this.logEl = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': this.t.title });
         this.typingEl = h('div', { class: 'typing', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), h('span', { class: 'tt' }));
       }
-      const intro = h('div', { class: 'intro' }, W.WelcomeTitle ? h('h3', { text: W.WelcomeTitle }) : null, h('p', { text: W.WelcomeMessage || this.t.welcome }));
+      const intro = h('div', { class: 'intro first' }, W.WelcomeTitle ? h('h3', { text: W.WelcomeTitle }) : null, h('p', { text: W.WelcomeMessage || this.t.welcome }));
       this.setView('chat', intro, this.logEl, this.typingEl);
       this.updateComposer();
       this.applySessionUi();
@@ -1264,7 +1265,10 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const ids = [...this.msgs.keys()].sort((a, b) => a - b);
       const after = ids.length > 3 ? ids[ids.length - 4] : 0;
       this.msgBusy = this.call('GET', '/Sessions/' + this.sid + '/Messages?after=' + after)
-        .then((list) => { for (const m of list || []) this.addMessage(m); })
+        .then((list) => {
+          for (const m of list || []) this.addMessage(m);
+          this.settled = true;
+        })
         .finally(() => {
           this.msgBusy = null;
           if (this.msgAgain) {
@@ -1302,7 +1306,8 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         else this.logEl.append(el);
       }
       this.group(el);
-      if (m.Type === 'ToCustomer' && !this.isOpen) this.setUnread(this.unread + 1);
+      // History read at start-up is not news; later agent messages are, while the window is closed.
+      if (m.Type === 'ToCustomer' && !this.isOpen && this.settled) this.setUnread(this.unread + 1);
       this.scrollDown(m.Type === 'ToUser');
     }
 
