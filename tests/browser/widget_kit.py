@@ -30,7 +30,10 @@ def eventually(check: Callable[[], T | None], timeout: float = 5.0, interval: fl
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:
-        last = check()
+        try:
+            last = check()
+        except AssertionError:
+            last = None
         if last:
             return last
         time.sleep(interval)
@@ -49,8 +52,8 @@ class Agent:
     def close(self) -> None:
         self.http.close()
 
-    def call(self, method: str, body: Any = None) -> Any:
-        r = self.http.post(AGENT + method, json=body, headers={"Accept": "application/json"})
+    def call(self, method: str, body: Any = None, query: str = "") -> Any:
+        r = self.http.post(AGENT + method + query, json=body, headers={"Accept": "application/json"})
         assert r.status_code in (200, 204), (method, r.status_code, r.text)
         return r.json() if r.status_code == 200 and r.content else None
 
@@ -76,7 +79,7 @@ class Agent:
         return topic_id
 
     def delete_topic(self, topic_id: int) -> None:
-        self.call("DeleteChatTopicEntity", {"ChatTopicEntityId": topic_id})
+        self.call("DeleteChatTopicEntity", query=f"?ChatTopicEntityId={topic_id}")
 
     def present(self, on: bool = True) -> None:
         """Set this agent Present (or Away); the demo users' display names hold their full names."""
@@ -85,7 +88,7 @@ class Agent:
         self.call("SaveChatPresence", {"chatPresence": [{"userId": me["UserId"], "present": on}]})
 
     def session(self, session_id: int) -> dict[str, Any]:
-        found: dict[str, Any] = self.call("GetChatSessionEntity", {"chatSessionEntityId": session_id})
+        found: dict[str, Any] = self.call("GetChatSessionEntity", query=f"?chatSessionEntityId={session_id}")
         return found
 
     def pick_up(self, session_id: int) -> dict[str, Any]:
@@ -131,13 +134,24 @@ class Agent:
         return r.content
 
 
+HOST_STYLE = (
+    "<style>body{margin:0;padding:0 56px;font:17px/1.6 Georgia,serif;color:#23303d;"
+    "background:linear-gradient(180deg,#eef2f6,#f8f6f1 60%)}header{padding:22px 0;"
+    "font:15px system-ui,sans-serif;color:#51606f}h1{font-size:40px;line-height:1.15;"
+    "margin:48px 0 16px;max-width:640px}p{max-width:560px}</style>"
+)
+
+
 def host_page(base: str, tags: str, *, head: str = "", body: str = "", script: str = "") -> str:
     """A plain page of another site carrying ``tags`` (the embed tags)."""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Liberty Inc</title>{head}</head><body>"
-        "<h1>Liberty Inc</h1><p>Welding supplies since 1962.</p>"
+        f"<title>Liberty Inc</title>{HOST_STYLE}{head}</head><body>"
+        "<header><b>Liberty Inc</b> · Welding supplies since 1962</header>"
+        "<h1>Everything for the welding shop</h1>"
+        "<p>Wire, gas, torches and protective gear from stock, delivered next day. Questions about "
+        "an order or a machine? Our support team is a chat away.</p>"
         f"{body}{f'<script>{script}</script>' if script else ''}{tags}</body></html>"
     )
 

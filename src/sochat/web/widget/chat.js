@@ -30,7 +30,7 @@
       ended: 'The chat has ended', endedBody: 'Thank you for chatting with us.', rate: 'How would you rate this chat?',
       star: '{n} of 5 stars', rated: 'Thank you for your feedback!', transcript: 'E-mail me a copy of this chat',
       transcriptSend: 'Send copy', transcriptSent: 'A copy of the chat is on its way to {email}.',
-      again: 'Start a new chat', continue: 'Write a message to continue the chat', confirm: 'End this chat?',
+      again: 'Start a new chat', continue: 'Write to continue the chat', confirm: 'End this chat?',
       confirmBody: 'You can still rate the chat and get a copy afterwards.', cancel: 'Cancel',
       dead: 'This chat is not available.', deadBody: 'The chat on this page has been switched off. Please contact us another way.',
       reconnecting: 'Connection lost. Reconnecting…', tooBig: 'The file is too large (at most {size}).',
@@ -58,7 +58,7 @@
       ended: 'Chatten er avsluttet', endedBody: 'Takk for at du chattet med oss.', rate: 'Hvordan vil du vurdere chatten?',
       star: '{n} av 5 stjerner', rated: 'Takk for tilbakemeldingen!', transcript: 'Send meg en kopi av chatten på e-post',
       transcriptSend: 'Send kopi', transcriptSent: 'En kopi av chatten er på vei til {email}.',
-      again: 'Start en ny chat', continue: 'Skriv en melding for å fortsette chatten', confirm: 'Avslutte chatten?',
+      again: 'Start en ny chat', continue: 'Skriv for å fortsette chatten', confirm: 'Avslutte chatten?',
       confirmBody: 'Du kan fortsatt vurdere chatten og få en kopi etterpå.', cancel: 'Avbryt',
       dead: 'Denne chatten er ikke tilgjengelig.', deadBody: 'Chatten på denne siden er slått av. Kontakt oss på en annen måte.',
       reconnecting: 'Forbindelsen ble brutt. Kobler til på nytt…', tooBig: 'Filen er for stor (maks {size}).',
@@ -86,7 +86,7 @@
       ended: 'Chatten har avslutats', endedBody: 'Tack för att du chattade med oss.', rate: 'Vad tycker du om chatten?',
       star: '{n} av 5 stjärnor', rated: 'Tack för din återkoppling!', transcript: 'Skicka en kopia av chatten till min e-post',
       transcriptSend: 'Skicka kopia', transcriptSent: 'En kopia av chatten är på väg till {email}.',
-      again: 'Starta en ny chatt', continue: 'Skriv ett meddelande för att fortsätta chatten', confirm: 'Avsluta chatten?',
+      again: 'Starta en ny chatt', continue: 'Skriv för att fortsätta chatten', confirm: 'Avsluta chatten?',
       confirmBody: 'Du kan fortfarande betygsätta chatten och få en kopia efteråt.', cancel: 'Avbryt',
       dead: 'Den här chatten är inte tillgänglig.', deadBody: 'Chatten på den här sidan är avstängd. Kontakta oss på annat sätt.',
       reconnecting: 'Anslutningen bröts. Ansluter igen…', tooBig: 'Filen är för stor (högst {size}).',
@@ -114,7 +114,7 @@
       ended: 'Chatten er afsluttet', endedBody: 'Tak fordi du chattede med os.', rate: 'Hvordan vil du bedømme chatten?',
       star: '{n} af 5 stjerner', rated: 'Tak for din feedback!', transcript: 'Send mig en kopi af chatten på e-mail',
       transcriptSend: 'Send kopi', transcriptSent: 'En kopi af chatten er på vej til {email}.',
-      again: 'Start en ny chat', continue: 'Skriv en besked for at fortsætte chatten', confirm: 'Afslut chatten?',
+      again: 'Start en ny chat', continue: 'Skriv for at fortsætte chatten', confirm: 'Afslut chatten?',
       confirmBody: 'Du kan stadig bedømme chatten og få en kopi bagefter.', cancel: 'Annuller',
       dead: 'Denne chat er ikke tilgængelig.', deadBody: 'Chatten på denne side er slået fra. Kontakt os på anden vis.',
       reconnecting: 'Forbindelsen blev afbrudt. Forbinder igen…', tooBig: 'Filen er for stor (højst {size}).',
@@ -143,7 +143,7 @@
       ended: 'Der Chat wurde beendet', endedBody: 'Vielen Dank für Ihren Besuch im Chat.', rate: 'Wie bewerten Sie diesen Chat?',
       star: '{n} von 5 Sternen', rated: 'Vielen Dank für Ihr Feedback!', transcript: 'Eine Kopie des Chats per E-Mail erhalten',
       transcriptSend: 'Kopie senden', transcriptSent: 'Eine Kopie des Chats ist unterwegs an {email}.',
-      again: 'Neuen Chat starten', continue: 'Schreiben Sie eine Nachricht, um den Chat fortzusetzen', confirm: 'Chat beenden?',
+      again: 'Neuen Chat starten', continue: 'Schreiben, um fortzufahren', confirm: 'Chat beenden?',
       confirmBody: 'Sie können den Chat danach noch bewerten und eine Kopie erhalten.', cancel: 'Abbrechen',
       dead: 'Dieser Chat ist nicht verfügbar.', deadBody: 'Der Chat auf dieser Seite ist abgeschaltet. Bitte kontaktieren Sie uns auf anderem Weg.',
       reconnecting: 'Verbindung unterbrochen. Verbinde neu…', tooBig: 'Die Datei ist zu groß (höchstens {size}).',
@@ -172,7 +172,7 @@
       rate: 'Hoe beoordeel je deze chat?', star: '{n} van 5 sterren', rated: 'Bedankt voor je feedback!',
       transcript: 'Stuur mij een kopie van deze chat per e-mail', transcriptSend: 'Kopie versturen',
       transcriptSent: 'Een kopie van de chat is onderweg naar {email}.', again: 'Nieuwe chat starten',
-      continue: 'Typ een bericht om de chat voort te zetten', confirm: 'Chat beëindigen?',
+      continue: 'Typ om verder te chatten', confirm: 'Chat beëindigen?',
       confirmBody: 'Je kunt de chat daarna nog beoordelen en een kopie ontvangen.', cancel: 'Annuleren',
       dead: 'Deze chat is niet beschikbaar.', deadBody: 'De chat op deze pagina is uitgeschakeld. Neem op een andere manier contact met ons op.',
       reconnecting: 'Verbinding verbroken. Opnieuw verbinden…', tooBig: 'Het bestand is te groot (maximaal {size}).',
@@ -595,7 +595,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
     }
 
     writeStore() {
-      local.setItem(this.storeKey, JSON.stringify({ id: this.sid, key: this.key }));
+      local.setItem(this.storeKey, JSON.stringify({ id: this.sid, key: this.key, email: this.email || '' }));
     }
 
     forget() {
@@ -743,6 +743,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       if (stored && this.topic.State !== 'Deleted') {
         this.sid = stored.id;
         this.key = stored.key;
+        this.email = stored.email || '';
         try {
           this.s = await this.call('GET', '/Sessions/' + this.sid);
           if (!this.s || ['Closed', 'ClosedFromQueue', 'RequestPosted', 'Deleted'].includes(this.s.Status)) this.forget();
