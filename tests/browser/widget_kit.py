@@ -63,7 +63,8 @@ class Agent:
         """A new topic with these settings; ``members`` may respond."""
         entity = self.call("CreateDefaultChatTopicEntity")
         entity.update(Name=f"Widget test {uuid.uuid4().hex[:8]}", **fields)
-        entity["Widget"] = {**(entity.get("Widget") or {}), "PreFormEnabled": False, **(widget or {})}
+        defaults = {"PreFormEnabled": False, "WelcomeTitle": "Liberty Support"}
+        entity["Widget"] = {**(entity.get("Widget") or {}), **defaults, **(widget or {})}
         topic_id: int = self.call("SaveChatTopicEntity", entity)["ChatTopicId"]
         agents = [
             {

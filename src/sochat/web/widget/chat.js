@@ -15,7 +15,7 @@
   const TEXTS = {
     en: {
       badge: 'Chat with us', title: 'Chat', minimise: 'Minimise chat', end: 'End chat',
-      welcome: 'Hi! How can we help you today?', name: 'Name', email: 'E-mail', phone: 'Phone',
+      welcome: 'Hi! How can we help you today?', online: 'We are online', name: 'Name', email: 'E-mail', phone: 'Phone',
       company: 'Company', country: 'Country', question: 'How can we help?', message: 'Message',
       consent: 'I agree that my details are stored and used to answer my enquiry.', optional: 'optional',
       start: 'Start chat', errRequired: 'Please fill in this field.', errEmail: 'Please enter a valid e-mail address.',
@@ -43,7 +43,7 @@
     },
     nb: {
       badge: 'Chat med oss', title: 'Chat', minimise: 'Minimer chatten', end: 'Avslutt chatten',
-      welcome: 'Hei! Hva kan vi hjelpe deg med?', name: 'Navn', email: 'E-post', phone: 'Telefon',
+      welcome: 'Hei! Hva kan vi hjelpe deg med?', online: 'Vi er på nett', name: 'Navn', email: 'E-post', phone: 'Telefon',
       company: 'Firma', country: 'Land', question: 'Hva kan vi hjelpe deg med?', message: 'Melding',
       consent: 'Jeg samtykker i at opplysningene mine lagres og brukes til å svare på henvendelsen.', optional: 'valgfritt',
       start: 'Start chat', errRequired: 'Fyll ut dette feltet.', errEmail: 'Skriv inn en gyldig e-postadresse.',
@@ -71,7 +71,7 @@
     },
     sv: {
       badge: 'Chatta med oss', title: 'Chatt', minimise: 'Minimera chatten', end: 'Avsluta chatten',
-      welcome: 'Hej! Vad kan vi hjälpa dig med?', name: 'Namn', email: 'E-post', phone: 'Telefon',
+      welcome: 'Hej! Vad kan vi hjälpa dig med?', online: 'Vi är online', name: 'Namn', email: 'E-post', phone: 'Telefon',
       company: 'Företag', country: 'Land', question: 'Vad kan vi hjälpa dig med?', message: 'Meddelande',
       consent: 'Jag samtycker till att mina uppgifter sparas och används för att besvara mitt ärende.', optional: 'valfritt',
       start: 'Starta chatten', errRequired: 'Fyll i det här fältet.', errEmail: 'Ange en giltig e-postadress.',
@@ -99,7 +99,7 @@
     },
     da: {
       badge: 'Chat med os', title: 'Chat', minimise: 'Minimer chatten', end: 'Afslut chatten',
-      welcome: 'Hej! Hvad kan vi hjælpe dig med?', name: 'Navn', email: 'E-mail', phone: 'Telefon',
+      welcome: 'Hej! Hvad kan vi hjælpe dig med?', online: 'Vi er online', name: 'Navn', email: 'E-mail', phone: 'Telefon',
       company: 'Firma', country: 'Land', question: 'Hvad kan vi hjælpe dig med?', message: 'Besked',
       consent: 'Jeg accepterer, at mine oplysninger gemmes og bruges til at besvare min henvendelse.', optional: 'valgfrit',
       start: 'Start chat', errRequired: 'Udfyld dette felt.', errEmail: 'Indtast en gyldig e-mailadresse.',
@@ -127,7 +127,7 @@
     },
     de: {
       badge: 'Chatten Sie mit uns', title: 'Chat', minimise: 'Chat minimieren', end: 'Chat beenden',
-      welcome: 'Hallo! Wie können wir Ihnen helfen?', name: 'Name', email: 'E-Mail', phone: 'Telefon',
+      welcome: 'Hallo! Wie können wir Ihnen helfen?', online: 'Wir sind online', name: 'Name', email: 'E-Mail', phone: 'Telefon',
       company: 'Firma', country: 'Land', question: 'Wie können wir Ihnen helfen?', message: 'Nachricht',
       consent: 'Ich bin einverstanden, dass meine Angaben gespeichert und zur Beantwortung meiner Anfrage verwendet werden.',
       optional: 'optional', start: 'Chat starten', errRequired: 'Bitte füllen Sie dieses Feld aus.',
@@ -157,7 +157,7 @@
     },
     nl: {
       badge: 'Chat met ons', title: 'Chat', minimise: 'Chat minimaliseren', end: 'Chat beëindigen',
-      welcome: 'Hallo! Waarmee kunnen we je helpen?', name: 'Naam', email: 'E-mail', phone: 'Telefoon',
+      welcome: 'Hallo! Waarmee kunnen we je helpen?', online: 'We zijn online', name: 'Naam', email: 'E-mail', phone: 'Telefoon',
       company: 'Bedrijf', country: 'Land', question: 'Waarmee kunnen we je helpen?', message: 'Bericht',
       consent: 'Ik ga ermee akkoord dat mijn gegevens worden opgeslagen en gebruikt om mijn vraag te beantwoorden.',
       optional: 'optioneel', start: 'Chat starten', errRequired: 'Vul dit veld in.', errEmail: 'Vul een geldig e-mailadres in.',
@@ -707,7 +707,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       } else {
         this.titleEl.textContent = title;
         const quiet = ['offline', 'sent', 'dead'].includes(this.view);
-        this.subEl.textContent = agent ? fill(t.with, { name: this.s.AgentName }) : quiet ? '' : W.WelcomeMessage || t.welcome;
+        this.subEl.textContent = agent ? fill(t.with, { name: this.s.AgentName }) : quiet ? '' : W.WelcomeMessage || (T.State === 'Open' ? t.online : '');
         this.subEl.hidden = !this.subEl.textContent;
       }
       const src = photo || logo;
@@ -848,6 +848,18 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       return out;
     }
 
+    /** A field marked invalid loses its error as soon as its value is acceptable. */
+    relieve(e) {
+      const input = e.target;
+      if (!input || input.getAttribute('aria-invalid') !== 'true') return;
+      const v = input.type === 'checkbox' ? input.checked : input.value.trim();
+      if (!v || (input.type === 'email' && !EMAIL.test(v))) return;
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+      const err = this.main.querySelector('#' + input.id + '-err');
+      if (err) err.remove();
+    }
+
     validate(fields, consent, textField) {
       const t = this.t;
       let first = null;
@@ -899,7 +911,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const alertEl = h('div', { class: 'alert', role: 'alert', hidden: true });
       const submit = h('button', { class: 'btn wide', type: 'submit' }, t.start);
       const form = h('form', {
-        class: 'form', novalidate: true,
+        class: 'form', novalidate: true, oninput: (e) => this.relieve(e), onchange: (e) => this.relieve(e),
         onsubmit: async (e) => {
           e.preventDefault();
           if (!this.validate(fields, consent, question)) return;
@@ -933,7 +945,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const alertEl = h('div', { class: 'alert', role: 'alert', hidden: true });
       const submit = h('button', { class: 'btn wide', type: 'submit' }, t.sendRequest);
       const form = h('form', {
-        class: 'form', novalidate: true,
+        class: 'form', novalidate: true, oninput: (e) => this.relieve(e), onchange: (e) => this.relieve(e),
         onsubmit: async (e) => {
           e.preventDefault();
           if (!this.validate(fields, consent, text)) return;
@@ -998,7 +1010,9 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
         this.logEl = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': this.t.title });
         this.typingEl = h('div', { class: 'typing', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), h('span', { class: 'tt' }));
       }
-      const intro = h('div', { class: 'intro first' }, W.WelcomeTitle ? h('h3', { text: W.WelcomeTitle }) : null, h('p', { text: W.WelcomeMessage || this.t.welcome }));
+      // A greeting before the first message, unless the header already says the same.
+      const greeting = [T.WelcomeMessage, this.t.welcome].find((x) => x && x !== W.WelcomeMessage);
+      const intro = greeting ? h('div', { class: 'intro first' }, h('p', { text: greeting })) : null;
       this.setView('chat', intro, this.logEl, this.typingEl);
       this.updateComposer();
       this.applySessionUi();
