@@ -560,3 +560,39 @@ def test_demo_page_serves_the_widget_under_a_strict_csp(page: Page, server: Serv
     expect(w(".htitle")).not_to_be_empty()
     assert w(".launcher").evaluate("e => getComputedStyle(e).position") == "fixed"
     assert not errors
+
+
+def test_custom_queue_text_and_the_queue_offline_form(
+    page: Page, host_site: HostSite, base: str, agent: Agent
+) -> None:
+    """W16: {cque}/{cavw} filled in the custom queue text; W17: with UseQueueOfflineForm and a
+    full queue, the visitor gets the offline form and the queued chat becomes a request."""
+    text = "Du er nummer {cque} i køen. Ventetid cirka {cavw} min."
+    topic_id = agent.topic(
+        CustomQueueTextEnabled=True, CustomQueueText=text, widget={"LanguageIsoCode": "nb"}
+    )
+    w = _visit(page, host_site, base, topic_id)
+    w.open()
+    w.send("Hei, jeg venter")
+    expect(w(".banner .bt")).to_have_text(re.compile(r"^Du er nummer 1 i køen\. Ventetid cirka \d+ min\.$"))
+
+    full = agent.topic(
+        UseQueueOfflineForm=True,
+        OfflineFormQueueLength=1,
+        TicketEnabled=True,
+        widget={"OfflineFields": "Email"},
+    )
+    agent.call("CreateChatSessionForTopic", {"chatTopicId": full})  # someone is already waiting
+    other = host_site.page(f"full{full}.html", host_page(base, tag(base, full)))
+    page.goto(other)
+    v = Widget(page, full)
+    v.open()
+    v.send("Can someone help me?")
+    expect(v("#off-text")).to_have_value("Can someone help me?")
+    v("#off-email").fill("aino@lumivaara.example")
+    with page.expect_response(lambda r: r.url.endswith("/OfflineRequests")) as resp:
+        v(".btn[type=submit]").click()
+    answer = resp.value.json()
+    expect(v(".ref")).to_have_text(answer["Reference"])
+    assert agent.session(answer["SessionId"])["Status"] == "RequestPosted"
+    assert page.evaluate(f"localStorage.getItem('sochat:{base}:{full}')") is None

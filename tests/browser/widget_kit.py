@@ -137,7 +137,7 @@ class Agent:
 
 HOST_STYLE = (
     "<style>body{margin:0;padding:0 56px;font:17px/1.6 Georgia,serif;color:#23303d;"
-    "background:linear-gradient(180deg,#eef2f6,#f8f6f1 60%)}header{padding:22px 0;"
+    "background:#f4f1ea}header{padding:22px 0;"
     "font:15px system-ui,sans-serif;color:#51606f}h1{font-size:40px;line-height:1.15;"
     "margin:48px 0 16px;max-width:640px}p{max-width:560px}</style>"
 )

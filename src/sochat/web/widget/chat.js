@@ -1477,6 +1477,13 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       for (let attempt = 0; attempt < 6; attempt++) {
         try {
           await this.ensureSession();
+          if (this.s && this.s.Status === 'OfflineForm') {
+            // The queue is full: the text goes into the offline form instead of the chat.
+            el.remove();
+            const box = this.main.querySelector('#off-text');
+            if (box && !box.value) box.value = el.sendText;
+            return;
+          }
           const m = await this.call('POST', '/Sessions/' + this.sid + '/Messages', { body: { Message: el.sendText }, headers: { 'Idempotency-Key': el.idemKey } });
           if (m && this.msgs.has(m.ChatMessageId)) el.remove();
           else if (m) this.addMessage(m);
