@@ -24,10 +24,17 @@ CHROMIUM = os.environ.get("SOCHAT_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
+def _is_browser(item: pytest.Item) -> bool:
+    return "tests/browser/" in str(item.fspath).replace(os.sep, "/")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if _is_browser(item):
             item.add_marker(pytest.mark.browser)
+    # Browser tests run last: Playwright's sync API keeps an event loop running in this thread
+    # for the session, and async (anyio) tests after it could not start their own.
+    items.sort(key=_is_browser)
 
 
 @pytest.fixture(scope="session")
