@@ -400,7 +400,7 @@ header{flex:none;display:flex;align-items:center;gap:12px;padding:14px 10px 14px
 .avatar .on{position:absolute;right:1px;bottom:1px;width:11px;height:11px;border-radius:50%;background:#3ecf6e;border:2px solid var(--c)}
 .htext{flex:1;min-width:0}
 h2.htitle{margin:0;font-size:1.08em;font-weight:700;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.modern h2.htitle{font-size:1.2em}
+.modern h2.htitle{font-size:1.12em}
 .hsub{margin:2px 0 0;font-size:.86em;opacity:.92;line-height:1.35;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
 .ibtn{flex:none;width:36px;height:36px;border:0;border-radius:10px;background:transparent;display:grid;place-items:center;color:inherit}
 .ibtn:hover{background:rgba(255,255,255,.18)}
