@@ -298,6 +298,19 @@ def test_transcript_by_email(
     agent.pick_up(sid)
     agent.say(sid, "Here is the answer you need: 42.")
     expect(w(".log .msg.them .bubble").last).to_have_text("Here is the answer you need: 42.")
+    # A file dropped onto the window is sent too.
+    drop = page.evaluate_handle(
+        "() => { const d = new DataTransfer(); "
+        "d.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'})); return d; }"
+    )
+    w(".panel").dispatch_event("dragenter", {"dataTransfer": drop})
+    expect(w(".drop")).to_be_visible()
+    w(".panel").dispatch_event("drop", {"dataTransfer": drop})
+    expect(w(".drop")).to_be_hidden()
+    dropped = eventually(
+        lambda: next((m for m in agent.messages(sid) if m["Message"] == "dropped.txt"), None)
+    )
+    assert agent.download(dropped["SpecialParam"]) == b"dropped bytes"
     agent.end(sid)
     w("#tr-email").fill("kari@nordavind.example")
     w("#tr-email").press("Enter")
