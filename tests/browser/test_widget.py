@@ -573,6 +573,8 @@ def test_demo_page_serves_the_widget_under_a_strict_csp(page: Page, server: Serv
     expect(w(".htitle")).not_to_be_empty()
     assert w(".launcher").evaluate("e => getComputedStyle(e).position") == "fixed"
     assert not errors
+    page.wait_for_timeout(300)  # the opening animation
+    screenshot(page, "widget-demo", whole=True)
 
 
 def test_custom_queue_text_and_the_queue_offline_form(
