@@ -611,3 +611,19 @@ def test_custom_queue_text_and_the_queue_offline_form(
     expect(v(".ref")).to_have_text(answer["Reference"])
     assert agent.session(answer["SessionId"])["Status"] == "RequestPosted"
     assert page.evaluate(f"localStorage.getItem('sochat:{base}:{full}')") is None
+
+
+def test_a_site_outside_the_topics_origins_gets_no_widget(
+    page: Page, host_site: HostSite, base: str, agent: Agent
+) -> None:
+    """A topic limited to other web origins: no badge on this site, and the console says why."""
+    topic_id = _open_topic(agent)
+    r = agent.http.put(
+        f"/api/v1/ChatTopic/{topic_id}/VisitorOrigins", json={"Origins": ["https://www.example.com"]}
+    )
+    assert r.status_code == 200, r.text
+    with page.expect_console_message(lambda m: m.type == "warning" and "sochat widget" in m.text) as msg:
+        page.goto(host_site.page(f"refused{topic_id}.html", host_page(base, tag(base, topic_id))))
+    assert "cannot be used from" in msg.value.text
+    w = Widget(page, topic_id)
+    expect(w("button.launcher.show")).to_have_count(0)

@@ -737,6 +737,11 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
             this.applyTopic();
             break;
           }
+          if (err.status === 403) {
+            // This site is not among the topic's web origins: no widget, and say why.
+            if (window.console) console.warn('sochat widget:', err.message);
+            return;
+          }
           await new Promise((r) => setTimeout(r, Math.min(60000, 2000 * 2 ** attempt)));
         }
       }
