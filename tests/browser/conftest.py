@@ -32,8 +32,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _is_browser(item):
             item.add_marker(pytest.mark.browser)
-    # Browser tests run last: Playwright's sync API keeps an event loop running in this thread
-    # for the session, and async (anyio) tests after it could not start their own.
+    # Browser tests run last: once Playwright's sync API has started, its event loop counts as
+    # running in this thread for the rest of the session, and anyio tests after it fail with
+    # "Cannot run the event loop while another loop is running". (A stable sort: the order
+    # within each group stays; xdist hands tests out in this order too.)
     items.sort(key=_is_browser)
 
 

@@ -77,9 +77,10 @@ class LimitsMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # A response's own value wins (static assets set their caching and policies).
+                # Defaults only: a response that set its own policy (assets: caching,
+                # referrer) keeps it, and no header is sent twice.
                 headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
+                present = {name.lower() for name, _ in headers}
                 message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
