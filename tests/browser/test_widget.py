@@ -334,6 +334,7 @@ def test_transcript_hidden_without_email(page: Page, host_site: HostSite, server
         w.open()
         w.send("Hello")
         sid = eventually(lambda: w.stored(base).get("id"))
+        eventually(lambda: any(m["Message"] == "Hello" for m in a.messages(sid)))
         a.pick_up(sid)
         a.end(sid)
         expect(w(".post")).to_be_visible()

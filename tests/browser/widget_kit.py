@@ -113,9 +113,18 @@ class Agent:
         assert r.status_code == 204, r.text
 
     def end(self, session_id: int) -> None:
-        entity = copy.deepcopy(self.session(session_id))
-        entity["Status"] = "Finished"
-        self.call("SaveChatSessionEntity", entity)
+        """End the chat as the console does: save the session as Finished (again on 409, when
+        the visitor changed it between our read and our save)."""
+        for _ in range(5):
+            entity = copy.deepcopy(self.session(session_id))
+            entity["Status"] = "Finished"
+            r = self.http.post(
+                AGENT + "SaveChatSessionEntity", json=entity, headers={"Accept": "application/json"}
+            )
+            if r.status_code != 409:
+                assert r.status_code == 200, r.text
+                return
+        raise AssertionError(f"could not end session {session_id}: {r.text}")
 
     def upload(
         self, session_id: int, name: str, body: bytes, media_type: str = "text/plain"
