@@ -31,6 +31,7 @@ from sochat.api.routes import (
     operations,
     visitor,
     webhooks,
+    widget,
 )
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
@@ -96,6 +97,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
     routes.extend(operations.routes(services))
+    routes.extend(widget.routes(demo=services.settings.demo))
     return routes
 
 

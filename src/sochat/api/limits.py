@@ -6,7 +6,7 @@
   be ``max_upload_bytes`` instead (a little over SOCHAT_FILES_MAX_BYTES, so that a file
   just too large still reaches the use case and leaves its IllegalFileType message).
 * Every HTTP response gets security headers; ``Cache-Control: no-store`` because
-  answers depend on the caller.
+  answers depend on the caller (unless the response sets its own, as static assets do).
 """
 
 from __future__ import annotations
