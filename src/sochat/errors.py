@@ -15,7 +15,8 @@ codes. Messages are resource ids with parameters, translated at the edge.
     ├── Forbidden             authenticated, but not allowed
     ├── Conflict              the state does not allow the change (e.g. JSON Patch test failed)
     ├── PreconditionFailed    If-Unmodified-Since violated
-    └── InvalidTransition     the chat state machine refuses the move
+    ├── InvalidTransition     the chat state machine refuses the move
+    └── NothingToDo           a valid call with nothing to do: the wire answers null
 """
 
 from __future__ import annotations
@@ -104,3 +105,17 @@ class InvalidTransition(ChatError):
     code = "invalid_transition"
     error_type = "SoInvalidOperationException"
     msgid = "SR_INVALID_TRANSITION"
+
+
+class NothingToDo(ChatError):
+    """A valid call that has nothing to do (a pick-up of a session that is not queued, an
+    empty queue). The wire answers ``null`` as NetServer does; ``reason`` is the short code
+    the API puts in the ``X-Sochat-Null-Reason`` header and the log (docs/quickstart.md)."""
+
+    code = "nothing_to_do"
+    error_type = "SoNothingToDo"
+    msgid = "SR_NOT_FOUND"
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(self.msgid, **params)
+        self.reason = reason

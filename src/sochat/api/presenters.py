@@ -15,7 +15,7 @@ from sochat.api import carriers as c
 from sochat.api.context import RequestContext
 from sochat.api.fieldprops import field_properties, table_right
 from sochat.api.timespan import format_timespan
-from sochat.api.timezones import format_datetime, location_by_id
+from sochat.api.timezones import format_datetime, format_minute, location_by_id
 from sochat.domain import crm
 from sochat.domain.enums import CHAT_SESSION_FLAGS, WIDGET_REQUIRED_FIELDS, enum_name
 from sochat.domain.message import ChatMessage
@@ -39,6 +39,9 @@ class Presenter:
 
     def date(self, value: datetime | None) -> str:
         return format_datetime(value, self.ctx.tz)
+
+    def minute(self, value: datetime | None) -> str:
+        return format_minute(value, self.ctx.tz)
 
     # -- nested summaries ---------------------------------------------------
 

@@ -97,13 +97,13 @@ def endpoints(services: Services) -> list[Endpoint]:
         view = await chat.reject_transfer(ctx.principal.associate, path_int(request, "chatSessionId"))
         return Presenter(ctx).session_view(view)
 
-    async def pickup(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pickup(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.pick_up(ctx.principal.associate, path_int(request, "chatSessionId"))
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
-    async def pickup_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pickup_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.pick_up_first(ctx.principal.associate)
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
     async def reset(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.reset(ctx.principal.associate, path_int(request, "chatSessionId"))
@@ -116,7 +116,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             path_int(request, "chatSessionId"),
             html=query_bool(request, "html", False),
             tr=ctx.tr,
-            stamp=p.date,
+            stamp=p.minute,
         )
 
     async def messages(request: Request, ctx: RequestContext) -> list[c.ChatMessage]:

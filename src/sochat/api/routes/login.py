@@ -33,7 +33,7 @@ def handlers(services: Services) -> tuple[object, object]:
             settings.default_language,
         ).tr
         try:
-            body = as_object(await read_body(request))
+            body = as_object(await read_body(request, forms=True))
             user, password = member(body, "username"), member(body, "password")
             if not isinstance(user, str) or not isinstance(password, str) or not user:
                 raise MissingParameter("SR_MISSING_PARAMETER", name="username/password")
