@@ -19,6 +19,7 @@ from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
+from sochat.api.openapi_side import add_side
 from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
@@ -61,7 +62,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     table = endpoint_table(services)
     index = [(e.verb, e.path, e.summary) for e in table]
     spec = JSON_ENCODER.encode(
-        build_openapi(table, server_url=services.settings.root_path or "/", version=__version__)
+        add_side(build_openapi(table, server_url=services.settings.root_path or "/", version=__version__))
     )
     page = docs_html("openapi.json")
 

@@ -27,6 +27,7 @@ from sochat.api.routes.args import (
     member_str,
     query_int,
 )
+from sochat.api.routes.chat_session import PICKUP_DESCRIPTION
 from sochat.api.routes.chat_topic import agent_list
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.errors import InvalidInput, MissingParameter, NotFound
@@ -311,7 +312,13 @@ def endpoints(services: Services) -> list[Endpoint]:
             "PickUpChatSession",
             pick_up,
             "Pick up a queued session (null when not in the queue)",
-            {"body_members": sid, "response": session, "nullable": True, "errors": (403,)},
+            {
+                "body_members": sid,
+                "response": session,
+                "nullable": True,
+                "errors": (403,),
+                "description": PICKUP_DESCRIPTION,
+            },
         ),
         (
             "PickUpFirstChatSession",

@@ -25,6 +25,13 @@ from sochat.api.routes.spec import ODATA, SELECT, Endpoint, Param
 from sochat.errors import InvalidInput
 
 SESSION = "/api/v1/ChatSession"
+PICKUP_DESCRIPTION = (
+    "The session becomes the caller's (status UserLast, a rank among their chats; the topic's welcome "
+    "message is written on their behalf). Only a session in `InQueue` can be picked up: otherwise the "
+    "answer is `null`, and `X-Sochat-Null-Reason` says why (`not-in-queue; status=PreChatForm` means "
+    "the visitor has not sent the pre-chat form yet; `taken` that another agent was faster). "
+    "403 when the caller cannot respond in the session's topic."
+)
 ID = Param("id", "path", int, description="ChatSessionId")
 SID = Param("chatSessionId", "path", int, description="ChatSessionId")
 
@@ -188,6 +195,9 @@ def endpoints(services: Services) -> list[Endpoint]:
             "Pick up the first chat session in the queue",
             response=entity,
             nullable=True,
+            description="The oldest queued session of the topics where the caller can respond becomes "
+            "the caller's (status UserLast; the topic's welcome message is written on their behalf). "
+            "`null` with `X-Sochat-Null-Reason: queue-empty` when nothing is queued there.",
             xml_root="ChatSessionEntity",
         ),
         ep(
@@ -269,6 +279,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             params=(SID,),
             response=entity,
             nullable=True,
+            description=PICKUP_DESCRIPTION,
             errors=(403, 404),
             xml_root="ChatSessionEntity",
         ),
