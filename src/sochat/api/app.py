@@ -73,6 +73,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
         return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
 
     routes: list[BaseRoute] = [
+        Route("/", meta.landing, methods=["GET"]),
         _route("/api", meta.api_info, ["GET"]),
         _route("/api/v1", meta.v1_index(index), ["GET"]),  # type: ignore[arg-type]
         _route("/api/v1/openapi.json", openapi, ["GET"]),

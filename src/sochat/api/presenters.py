@@ -482,7 +482,8 @@ class Presenter:
         entity = self.chat_topic(view, cls=c.ChatTopicEntityWithLinks)
         assert isinstance(entity, c.ChatTopicEntityWithLinks)
         base = f"{self.ctx.base_url}/api/v1/ChatTopic"
-        entity._Links = {"Self": f"{base}/{view.topic.topic_id}", "Archive": base}
+        # There is no GET list of all topics (the spec has none): Archive is the caller's topics.
+        entity._Links = {"Self": f"{base}/{view.topic.topic_id}", "Archive": f"{base}/ForCurrentUser"}
         return entity
 
     def topic_agent(self, view: MemberView) -> c.ChatTopicAgent:
