@@ -10,6 +10,7 @@ PostgreSQL its tables are truncated before each test instead of recreating the d
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import uuid
@@ -24,11 +25,42 @@ from sqlalchemy.engine import make_url
 from sochat.storage.database import SqlDatabase
 from sochat.storage.migrate import upgrade
 from sochat.storage.schema import metadata
+from tests.reliability import figures
 
 PG_URL = os.environ.get("SOCHAT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # Set once the first module fails to reach PostgreSQL, so later modules skip at once.
 _pg_unreachable: str | None = None
+
+
+# --------------------------------------------------------------------------- figures under xdist
+# The security and reliability suites report figures (tests/reliability/figures.py). Under
+# pytest-xdist they are collected in the workers: each hands its figures to the controller
+# at the end, which prints them all in the terminal summary.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["sochat_figures"] = json.dumps(figures.FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    raw = getattr(node, "workeroutput", {}).get("sochat_figures")
+    for suite, found in (json.loads(raw) if raw else {}).items():
+        figures.FIGURES[suite].extend(found)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if getattr(terminalreporter.config, "workerinput", None) is not None:
+        return
+    for suite in sorted(figures.FIGURES):
+        found = figures.lines(suite)
+        if found:
+            terminalreporter.section(f"sochat {suite} figures")
+            for line in found:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
