@@ -20,20 +20,47 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="sochat: SuperOffice-compatible chat server"
-)
-db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-user_app = typer.Typer(no_args_is_help=True, help="Users (associates).")
-ticket_app = typer.Typer(no_args_is_help=True, help="SOTickets.")
+
+UserName = Annotated[str, typer.Argument(metavar="NAME", help="The user name (login).")]
+
+
+def _typer(text: str, *, add_completion: bool = True) -> typer.Typer:
+    # Plain help (no rich panels): rich help shows a <bool>/<str> type column on every option.
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=text, add_completion=add_completion)
+
+
+app = _typer("sochat: SuperOffice-compatible chat server", add_completion=False)
+db_app = _typer("Database schema.")
+user_app = _typer("Users (associates).")
+ticket_app = _typer("SOTickets.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(ticket_app, name="ticket")
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _default(name: str) -> object:
+    """A setting's built-in default, for the help texts (options default to None so that the
+    SOCHAT_ variables still apply when an option is not given)."""
+    spec = Settings.__dataclass_fields__[name]
+    return spec.default_factory() if callable(spec.default_factory) else spec.default
+
+
+def _env_help(text: str, name: str, shown: object = None) -> str:
+    value = _default(name) if shown is None else shown
+    return f"{text} [default: {value}; env {ENV_PREFIX}{name.upper()}]"
+
+
 DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", help="SQLAlchemy-style URL (sqlite:///file.db, postgresql://...).")
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        help=_env_help(
+            "sqlite:///file.db or postgresql://user:pass@host/db.", "database_url", "sqlite:///./sochat.db"
+        ),
+    ),
 ]
 
 
@@ -69,13 +96,29 @@ def version() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help=_env_help("Address to listen on.", "host"))
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help=_env_help("Port to listen on.", "port"))
+    ] = None,
     database: DatabaseOpt = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database.")] = False,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (PostgreSQL only).")] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Load demo users, a topic and a chat into an empty database. [env SOCHAT_DEMO]"
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(metavar="N", help=_env_help("Worker processes (PostgreSQL only).", "workers")),
+    ] = None,
     root_path: Annotated[
-        str | None, typer.Option(help="Also serve under this prefix, e.g. /SuperOffice.")
+        str | None,
+        typer.Option(
+            metavar="PREFIX",
+            help=_env_help("Also serve under this prefix, e.g. /SuperOffice.", "root_path", "none"),
+        ),
     ] = None,
 ) -> None:
     """Run the HTTP server (migrates the schema first)."""
@@ -147,6 +190,32 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
     console.print("Database is up to date.")
 
 
+@db_app.command("reset")
+def db_reset(
+    database: DatabaseOpt = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo data afterwards.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Empty the database: every chat, topic, user, ticket and webhook goes; the schema is
+    created again. `./scripts/serve` loads the demo data into it again."""
+    from sochat.storage.migrate import reset
+
+    settings = _settings(database_url=database, demo=demo or None)
+    shown = _shown_url(settings.database_url)
+    if not yes and not typer.confirm(f"Delete everything in {shown}?"):
+        raise typer.Exit(1)
+    asyncio.run(reset(settings.database_url))
+    console.print(f"Database {shown} is empty.")
+    if settings.demo:
+        asyncio.run(_prepare(settings))
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _password(password: str | None, confirm: bool = True) -> str:
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
@@ -158,9 +227,9 @@ def _password(password: str | None, confirm: bool = True) -> str:
 
 @user_app.command("add")
 def user_add(
-    user_name: str,
-    password: Annotated[str | None, typer.Option(help="Prompted for when omitted.")] = None,
-    full_name: Annotated[str, typer.Option(help="Full name.")] = "",
+    user_name: UserName,
+    password: Annotated[str | None, typer.Option(metavar="TEXT", help="Prompted for when omitted.")] = None,
+    full_name: Annotated[str, typer.Option(metavar="TEXT", help="Full name.")] = "",
     agent: Annotated[bool, typer.Option(help="Give a chat licence.")] = True,
     admin: Annotated[bool, typer.Option(help="May configure chat topics.")] = False,
     database: DatabaseOpt = None,
@@ -183,8 +252,8 @@ def user_add(
 
 @user_app.command("passwd")
 def user_passwd(
-    user_name: str,
-    password: Annotated[str | None, typer.Option(help="Prompted for when omitted.")] = None,
+    user_name: UserName,
+    password: Annotated[str | None, typer.Option(metavar="TEXT", help="Prompted for when omitted.")] = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Set a user's password (revokes their tickets)."""
@@ -227,7 +296,11 @@ def _yn(value: bool) -> str:
 @app.command()
 def purge(
     days: Annotated[
-        int | None, typer.Option(help="Purge sessions ended more than DAYS ago (0 keeps them).")
+        int | None,
+        typer.Option(
+            metavar="DAYS",
+            help=_env_help("Purge sessions ended more than DAYS ago (0 keeps them).", "retention_days"),
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be removed.")] = False,
     database: DatabaseOpt = None,
@@ -259,9 +332,15 @@ def purge(
 
 @ticket_app.command("issue")
 def ticket_issue(
-    user_name: str,
+    user_name: UserName,
     hours: Annotated[
-        float | None, typer.Option(help="Lifetime in hours (default SOCHAT_TICKET_TTL_SECONDS).")
+        float | None,
+        typer.Option(
+            metavar="HOURS",
+            help=_env_help(
+                "Lifetime in hours.", "ticket_ttl_seconds", f"{Settings().ticket_ttl_seconds // 3600}"
+            ),
+        ),
     ] = None,
     database: DatabaseOpt = None,
 ) -> None:
@@ -279,7 +358,10 @@ def ticket_issue(
 
 
 @ticket_app.command("revoke")
-def ticket_revoke(ticket: str, database: DatabaseOpt = None) -> None:
+def ticket_revoke(
+    ticket: Annotated[str, typer.Argument(metavar="TICKET", help="The ticket to revoke.")],
+    database: DatabaseOpt = None,
+) -> None:
     """Revoke a SOTicket."""
     from sochat.services import users
 
