@@ -33,6 +33,29 @@ PG_URL = os.environ.get("SOCHAT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5
 _pg_unreachable: str | None = None
 
 
+# --------------------------------------------------------------------------- slow tests
+# Files (or test ids) that take many seconds: real server processes, exhaustive probes,
+# property runs. `./scripts/test --quick` leaves them out (with PostgreSQL, Node and the
+# browser); the whole run and CI keep them. A test can also say @pytest.mark.slow itself.
+SLOW = (
+    "tests/reliability/",
+    "tests/security/",
+    "tests/push/test_cross_process.py",
+    "tests/webhooks/test_hostile.py",
+    "tests/webhooks/test_concurrency.py",
+    "tests/api/test_seed_endpoint.py::test_failed_logins_are_rate_limited",
+    "tests/test_patch.py::test_merge_patch_matches_rfc_7396",
+    "tests/test_quickstart.py",
+    "tests/storage/test_claim_races.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 # --------------------------------------------------------------------------- figures under xdist
 # The security and reliability suites report figures (tests/reliability/figures.py). Under
 # pytest-xdist they are collected in the workers: each hands its figures to the controller
