@@ -6,16 +6,11 @@ inline script matches the hash the route sends in its Content-Security-Policy.
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 import json
 import re
-import shutil
-import subprocess
 import typing
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -26,7 +21,7 @@ from starlette.requests import Request
 from sochat.api import carriers as c
 from sochat.api.binding import FLAGS, PLAIN_ENUMS
 from sochat.api.context import RequestContext
-from sochat.api.docs_page import DOCS_CSP, DOCS_SCRIPT, DOCS_SCRIPT_SHA256, DOCS_STYLE_SHA256, docs_html
+from sochat.api.docs_page import DOCS_CSP
 from sochat.api.openapi import TITLE, build_openapi, carrier_schemas, net_schema
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.api.wiretypes import Net
@@ -643,142 +638,24 @@ def test_unknown_type_is_refused() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Docs page
-
-SCRIPT_RE = re.compile(r"<script>(.*?)</script>", re.S)
-STYLE_RE = re.compile(r"<style>(.*?)</style>", re.S)
+# Docs page: Swagger UI shipped in the package (sochat/web/apidocs), strict CSP
 
 
-def _sha256(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+def test_docs_page_is_swagger_ui_from_our_own_origin() -> None:
+    from sochat.api.assets import load_assets
 
-
-def test_docs_script_hash_matches_inline_script() -> None:
-    page = docs_html("/api/openapi.json")
-    scripts = SCRIPT_RE.findall(page)
-    assert scripts == [DOCS_SCRIPT]
-    assert _sha256(scripts[0]) == DOCS_SCRIPT_SHA256
-    (style,) = STYLE_RE.findall(page)
-    assert _sha256(style) == DOCS_STYLE_SHA256
-    assert f"script-src '{DOCS_SCRIPT_SHA256}'" in DOCS_CSP
-    assert f"style-src '{DOCS_STYLE_SHA256}'" in DOCS_CSP
-    assert DOCS_CSP.startswith("default-src 'none';")
-    assert "connect-src 'self'" in DOCS_CSP
-    assert f"'{DOCS_SCRIPT_SHA256}'" in page  # the meta fallback policy
-    assert '"' not in DOCS_CSP
-
-
-def test_docs_script_builds_dom_without_markup() -> None:
-    for unsafe in (
-        "innerHTML",
-        "outerHTML",
-        "insertAdjacentHTML",
-        "document.write",
-        "eval(",
-        "Function(",
-        "srcdoc",
-    ):
-        assert unsafe not in DOCS_SCRIPT
-    assert not re.search(r"setAttribute\(\s*['\"]on", DOCS_SCRIPT)
-    assert "textContent" in DOCS_SCRIPT
-    assert "</" not in DOCS_SCRIPT
-
-
-def test_docs_page_is_self_contained() -> None:
-    page = docs_html("/api/openapi.json")
-    assert page.startswith("<!DOCTYPE html>")
+    assets = load_assets("apidocs")
+    for name in ("index.html", "init.js", "swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):
+        assert name in assets, sorted(assets)
+    page = assets["index.html"].body.decode("utf-8")
+    assert "<script>" not in page
+    assert "style=" not in page
+    assert re.findall(r'src="([^"]*)"', page) == ["docs/swagger-ui-bundle.js", "docs/init.js"]
     assert "http://" not in page
     assert "https://" not in page
-    assert not re.search(r"\ssrc\s*=", page)
-    assert re.findall(r"href=\"([^\"]*)\"", page) == ["data:,"]
-    assert 'data-openapi-url="/api/openapi.json"' in page
-
-
-def test_docs_page_escapes_the_url() -> None:
-    hostile = "\"><script>alert(1)</script><x a='"
-    page = docs_html(hostile)
-    assert hostile not in page
-    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x a=&#x27;" in page
-    assert page.count("<script") == 1
-    assert SCRIPT_RE.findall(page) == [DOCS_SCRIPT]
-
-
-# A minimal DOM: enough for the script, and innerHTML throws.
-DOM_SHIM = r"""
-const fs = require("fs");
-const [scriptPath, specPath] = process.argv.slice(2);
-const spec = JSON.parse(fs.readFileSync(specPath, "utf8"));
-class El {
-  constructor(tag) {
-    this.tag = tag; this.kids = []; this.attrs = {}; this.on = {}; this.own = ""; this.open = false;
-  }
-  get firstChild() { return this.kids[0] || null; }
-  appendChild(k) { this.kids.push(k); return k; }
-  removeChild(k) { this.kids = this.kids.filter((x) => x !== k); return k; }
-  set textContent(t) { this.kids = []; this.own = String(t); }
-  get textContent() { return this.own + this.kids.map((k) => k.textContent).join(""); }
-  set innerHTML(v) { throw new Error("innerHTML used"); }
-  set outerHTML(v) { throw new Error("outerHTML used"); }
-  insertAdjacentHTML() { throw new Error("insertAdjacentHTML used"); }
-  setAttribute(k, v) { this.attrs[k] = String(v); }
-  getAttribute(k) { return k in this.attrs ? this.attrs[k] : null; }
-  addEventListener(ev, fn) { (this.on[ev] = this.on[ev] || []).push(fn); }
-}
-class Txt { constructor(t) { this.kids = []; this.t = t; } get textContent() { return this.t; } }
-const app = new El("main");
-app.attrs["data-openapi-url"] = "/api/openapi.json";
-globalThis.document = {
-  getElementById: (id) => (id === "app" ? app : null),
-  createElement: (t) => new El(t),
-  createTextNode: (t) => new Txt(t),
-};
-globalThis.fetch = async (url) => {
-  if (url !== "/api/openapi.json") throw new Error("unexpected url " + url);
-  return { ok: true, status: 200, json: async () => spec };
-};
-new Function(fs.readFileSync(scriptPath, "utf8"))();
-setTimeout(() => {
-  for (let round = 0; round < 3; round++) {
-    const walk = (n) => {
-      n.kids.slice().forEach(walk);
-      if (n.tag === "details" && !n.open) { n.open = true; (n.on.toggle || []).forEach((f) => f()); }
-    };
-    walk(app);
-  }
-  process.stdout.write(app.textContent);
-}, 50);
-"""
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
-def test_docs_script_renders_the_document(tmp_path: Path) -> None:
-    doc = build_openapi(ENDPOINTS, version="9.9.9")
-    doc["paths"]["/api/v1/ChatSession"]["get"]["summary"] = "<b>not markup</b>"
-    (tmp_path / "script.js").write_text(DOCS_SCRIPT, encoding="utf-8")
-    (tmp_path / "spec.json").write_text(json.dumps(doc), encoding="utf-8")
-    (tmp_path / "shim.js").write_text(DOM_SHIM, encoding="utf-8")
-    node = shutil.which("node")
-    assert node is not None
-    run = subprocess.run(
-        [node, str(tmp_path / "shim.js"), str(tmp_path / "script.js"), str(tmp_path / "spec.json")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    text = run.stdout
-    assert TITLE in text
-    assert "version 9.9.9" in text
-    for ep in ENDPOINTS:
-        if ep is not REST_ARCHIVE:
-            assert ep.summary in text
-    assert "<b>not markup</b>" in text  # rendered as text
-    assert "getChatSessionById" in text
-    assert "$select" in text
-    assert "SOCHAT_SESSION" in text
-    # Schemas expand on click: ChatSessionEntity's properties and the nested Associate's.
-    assert "CustomerAlias" in text
-    assert "InQueue" in text
-    assert "EjUserId" in text
-    assert "chatSessionId" in text
+    assert "validatorUrl: null" in assets["init.js"].body.decode("utf-8")
+    assert "Apache License" in assets["LICENSE"].body.decode("utf-8")
+    assert DOCS_CSP.startswith("default-src 'none';")
+    assert "script-src 'self';" in DOCS_CSP
+    assert "connect-src 'self'" in DOCS_CSP
+    assert "unsafe" not in DOCS_CSP

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 import anyio
 from starlette.applications import Starlette
 
-from sochat import housekeeping
+from sochat import housekeeping, logs, metrics
 from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
 from sochat.api.http import Services
+from sochat.api.routes.operations import sample_process
 from sochat.api.timezones import base_zone, location_by_id
-from sochat.auth.authenticator import Authenticator
+from sochat.auth.authenticator import Authenticator, LoginLimits
 from sochat.auth.oidc import JwtVerifier
 from sochat.config import Settings
 from sochat.i18n import Translator, translator
@@ -30,10 +31,14 @@ from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
 from sochat.services.topics import TopicService
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
+from sochat.storage.identities import SqlIdentityStore
+from sochat.storage.operations import purge_events
 from sochat.storage.retention import SqlRetention
 from sochat.storage.webhooks import SqlWebhookStore
 
 log = logging.getLogger("sochat")
+
+METRICS_SAMPLE_SECONDS = 5.0
 
 
 class SystemClock:
@@ -101,6 +106,24 @@ def make_broker(settings: Settings) -> Broker:
     return MemoryBroker()
 
 
+def make_limits(settings: Settings, db: Database) -> LoginLimits:
+    """Failed-login counters where ``SOCHAT_RATE_LIMIT_BACKEND`` says (auto: Redis with the
+    Redis push backend, the database on PostgreSQL, process memory on SQLite)."""
+    kind = settings.rate_limits
+    if kind == "memory":
+        return LoginLimits.in_memory(settings)
+    from sochat.services.ratelimit import SharedRateLimiter, WindowStore
+    from sochat.storage.ratelimit import RedisWindowStore, SqlWindowStore
+
+    store: WindowStore = RedisWindowStore(settings.redis_url) if kind == "redis" else SqlWindowStore(db)
+    window = settings.login_failure_window_seconds
+    return LoginLimits(
+        SharedRateLimiter(store, settings.login_failures_per_user, window),
+        SharedRateLimiter(store, 1, settings.login_slowdown_seconds),
+        SharedRateLimiter(store, settings.login_failures_per_address, window),
+    )
+
+
 def build_services(
     settings: Settings, db: Database, archive: ArchiveSearch, *, broker: Broker | None = None
 ) -> Services:
@@ -133,13 +156,21 @@ def build_services(
         store,
         clock,
         allowed_hosts=settings.webhook_allowed_hosts,
+        allow_loopback=settings.demo,
         max_consecutive_errors=settings.webhook_max_consecutive_errors,
     )
     return Services(
         settings=settings,
         db=db,
         clock=clock,
-        auth=Authenticator(settings, db, clock, verifier),
+        auth=Authenticator(
+            settings,
+            db,
+            clock,
+            verifier,
+            make_limits(settings, db),
+            SqlIdentityStore(db) if verifier else None,
+        ),
         tz=TimeZoneResolver(base),
         chat=chat,
         topics=TopicService(db, clock, zone_for=zone_for),
@@ -147,7 +178,11 @@ def build_services(
         hub=PushHub(db, broker or make_broker(settings), poll_seconds=settings.push_poll_seconds),
         feed=EventFeed(db, chat),
         webhooks=WebhookService(
-            store, clock, allowed_hosts=settings.webhook_allowed_hosts, on_queued=dispatcher.wake
+            store,
+            clock,
+            allowed_hosts=settings.webhook_allowed_hosts,
+            allow_loopback=settings.demo,
+            on_queued=dispatcher.wake,
         ),
         dispatcher=dispatcher,
         retention=SqlRetention(db),
@@ -157,9 +192,7 @@ def build_services(
 def build_app(settings: Settings) -> Starlette:
     """The production app: opens the database when the server starts, closes it at the end."""
     # Each worker process configures its own logging (uvicorn spawns them fresh).
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     from sochat.storage.archive import SqlArchive
     from sochat.storage.database import SqlDatabase
 
@@ -184,8 +217,16 @@ def build_app(settings: Settings) -> Starlette:
                 # Background duties: webhook delivery from the outbox, idle sessions, alerts, purge.
                 tasks.start_soon(services.dispatcher.run, stop)
                 tasks.start_soon(
-                    housekeeping.run, settings, services.chat, services.retention, services.clock
+                    housekeeping.run,
+                    settings,
+                    services.chat,
+                    services.retention,
+                    services.clock,
+                    services.db,
+                    lambda before: purge_events(lazy, before),
                 )
+                if settings.metrics_token:
+                    tasks.start_soon(_sample_metrics, services)
                 try:
                     yield
                 finally:
@@ -194,8 +235,16 @@ def build_app(settings: Settings) -> Starlette:
         finally:
             await services.hub.close()
             await lazy.close()
+            metrics.process_exit()
 
     return create_app(services, lifespan=lifespan)
+
+
+async def _sample_metrics(services: Services) -> None:
+    """Keep this process's gauges current for scrapes answered by another worker."""
+    while True:
+        sample_process(services)
+        await anyio.sleep(METRICS_SAMPLE_SECONDS)
 
 
 def app_from_env() -> Starlette:
@@ -204,10 +253,7 @@ def app_from_env() -> Starlette:
 
 
 def _redact(url: str) -> str:
-    """A database URL without its password, for logs."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}"
-    return url
+    """A database URL without its password (in the user part or the query), for logs."""
+    from sochat.storage.url import redact_url
+
+    return redact_url(url)

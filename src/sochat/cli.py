@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
 import os
-from collections.abc import Awaitable, Callable
+import shutil
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
     from sochat.services.ports import Database, PurgeReport
 
 T = TypeVar("T")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus-client (sochat/metrics.py)
 
 
 UserName = Annotated[str, typer.Argument(metavar="NAME", help="The user name (login).")]
@@ -94,6 +101,22 @@ def version() -> None:
     console.print(__version__)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"sochat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """sochat: SuperOffice-compatible chat server."""
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -106,7 +129,17 @@ def serve(
     demo: Annotated[
         bool,
         typer.Option(
-            "--demo", help="Load demo users, a topic and a chat into an empty database. [env SOCHAT_DEMO]"
+            "--demo",
+            help="Development only: load demo data (users with published passwords) into an empty "
+            "database and allow webhooks to loopback. [env SOCHAT_DEMO]",
+        ),
+    ] = False,
+    allow_public_demo: Annotated[
+        bool,
+        typer.Option(
+            "--allow-public-demo",
+            help="Start even though the demo users' published passwords work and the address is not "
+            "loopback (never in production).",
         ),
     ] = False,
     workers: Annotated[
@@ -125,7 +158,13 @@ def serve(
     import uvicorn
 
     settings = _settings(
-        host=host, port=port, database_url=database, demo=demo or None, workers=workers, root_path=root_path
+        host=host,
+        port=port,
+        database_url=database,
+        demo=demo or None,
+        workers=workers,
+        root_path=root_path,
+        allow_public_demo=allow_public_demo or None,
     )
     if settings.workers > 1 and settings.is_sqlite:
         err_console.print(
@@ -133,39 +172,88 @@ def serve(
             "Use a postgresql:// database to run several workers or servers."
         )
         raise typer.Exit(2)
+    from sochat import logs
+
+    logs.configure(settings.log_level, settings.log_format)
+    # Metrics of several workers meet in files of this run's own directory (sochat/metrics.py);
+    # it must be in the environment before any process imports prometheus-client.
+    metrics_dir = _metrics_dir(settings)
     asyncio.run(_prepare(settings))
     # Workers are separate processes: hand them the effective settings through SOCHAT_*.
     os.environ.update(_as_env(settings))
-    uvicorn.run(
-        "sochat.bootstrap:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-        # Event streams never end by themselves: give open requests this long, then cut them
-        # (clients resume with Last-Event-ID).
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-    )
+    try:
+        uvicorn.run(
+            "sochat.bootstrap:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=logs.uvicorn_log_config(),
+            access_log=False,  # sochat.access writes one line per request (api/observe.py)
+            # X-Forwarded-For/-Proto only from SOCHAT_TRUSTED_PROXIES; none: ignored.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
+            server_header=False,
+            # Event streams never end by themselves: give open requests this long, then cut them
+            # (clients resume with Last-Event-ID).
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(settings: Settings) -> str | None:
+    """A fresh PROMETHEUS_MULTIPROC_DIR for this run when metrics are on with several workers
+    (an operator's own directory is kept as given)."""
+    if not settings.metrics_token or settings.workers < 2 or os.environ.get(MULTIPROC_ENV):
+        return None
+    path = tempfile.mkdtemp(prefix="sochat-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    return path
 
 
 async def _prepare(settings: Settings) -> None:
     from sochat.auth.passwords import hash_password
+    from sochat.services import users
     from sochat.storage.database import SqlDatabase
-    from sochat.storage.demo import load_demo
+    from sochat.storage.demo import DEMO_LOGINS, load_demo
     from sochat.storage.migrate import upgrade
 
     await upgrade(settings.database_url)
-    if settings.demo:
-        db = await SqlDatabase.open(settings.database_url)
-        try:
-            if await load_demo(db, hash_password):
-                console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
-        finally:
-            await db.close()
+    public = not _is_loopback(settings.host)
+    if public and settings.demo and not settings.allow_public_demo:
+        _refuse_public_demo(settings.host, "--demo")
+    db = await SqlDatabase.open(settings.database_url)
+    try:
+        if settings.demo and await load_demo(db, hash_password):
+            console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
+        if public and not settings.allow_public_demo:
+            exposed = await users.logins_that_work(db, DEMO_LOGINS)
+            if exposed:
+                _refuse_public_demo(settings.host, ", ".join(exposed))
+    finally:
+        await db.close()
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_public_demo(host: str, what: str) -> None:
+    err_console.print(
+        f"[red]Refusing to serve on {host}: demo users with published passwords ({what}) would be "
+        "reachable beyond this machine.[/red] Bind to 127.0.0.1, change or disable those users "
+        "(sochat user passwd / sochat user disable), or pass --allow-public-demo for a throw-away "
+        "test server."
+    )
+    raise typer.Exit(2)
 
 
 def _as_env(settings: Settings) -> dict[str, str]:
@@ -216,19 +304,112 @@ def _shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _password(password: str | None, confirm: bool = True) -> str:
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    if len(password) < 4:
-        err_console.print("[red]A password needs at least 4 characters.[/red]")
-        raise typer.Exit(2)
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal; nothing at all when output goes to a script or file."""
+    if not err_console.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="File to write the copy to (replaced if it exists).")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Copy a live SQLite database to PATH (online: the server may go on writing)."""
+    from sochat.storage import backup as bk
+
+    settings = _settings(database_url=database)
+    try:
+        with _progress("Backing up") as progress:
+            revision = bk.backup(settings.database_url, path, progress)
+    except bk.BackupError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Backed up to {path} (schema {revision}).", soft_wrap=True)
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by 'sochat db backup'.")],
+    database: DatabaseOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False,
+) -> None:
+    """Replace the SQLite database with a backup, then migrate it. Stop the server first."""
+    from sochat.storage import backup as bk
+    from sochat.storage.migrate import upgrade
+
+    settings = _settings(database_url=database)
+    try:
+        target = bk.sqlite_path(settings.database_url)
+        if target.exists() and not yes:
+            typer.confirm(f"Replace {target} with {path}?", abort=True)
+        with _progress("Restoring") as progress:
+            revision = bk.restore(path, settings.database_url, progress)
+    except bk.BackupError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    asyncio.run(upgrade(settings.database_url))
+    console.print(
+        f"Restored {path} (schema {revision}) and migrated it to the newest schema.", soft_wrap=True
+    )
+
+
+def _password(password: str | None, from_stdin: bool, user_name: str) -> str:
+    """Prompted for by default; ``--password-stdin`` for scripts. ``--password`` still
+    works but puts the password in the process list and shell history."""
+    from sochat.services import users
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        err_console.print(
+            "[yellow]--password is visible to other users of this machine; "
+            "prefer the prompt or --password-stdin.[/yellow]"
+        )
+    try:
+        users.check_password(password, user_name)
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     return password
+
+
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEXT", help="Discouraged (visible in the process list); prompted for when omitted."
+    ),
+]
+PasswordStdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+]
 
 
 @user_app.command("add")
 def user_add(
     user_name: UserName,
-    password: Annotated[str | None, typer.Option(metavar="TEXT", help="Prompted for when omitted.")] = None,
+    password: PasswordOpt = None,
+    password_stdin: PasswordStdinOpt = False,
     full_name: Annotated[str, typer.Option(metavar="TEXT", help="Full name.")] = "",
     agent: Annotated[bool, typer.Option(help="Give a chat licence.")] = True,
     admin: Annotated[bool, typer.Option(help="May configure chat topics.")] = False,
@@ -238,8 +419,8 @@ def user_add(
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    secret = _password(password, password_stdin, user_name)
     try:
-        secret = _password(password)
         associate = _with_db(
             settings,
             lambda db: users.add_user(db, user_name, secret, full_name=full_name, agent=agent, admin=admin),
@@ -253,20 +434,61 @@ def user_add(
 @user_app.command("passwd")
 def user_passwd(
     user_name: UserName,
-    password: Annotated[str | None, typer.Option(metavar="TEXT", help="Prompted for when omitted.")] = None,
+    password: PasswordOpt = None,
+    password_stdin: PasswordStdinOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Set a user's password (revokes their tickets)."""
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    secret = _password(password, password_stdin, user_name)
     try:
-        secret = _password(password)
         _with_db(settings, lambda db: users.set_password(db, user_name, secret))
     except users.UserError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     console.print(f"Password of {user_name} changed; their tickets are revoked.")
+
+
+@user_app.command("disable")
+def user_disable(user_name: UserName, database: DatabaseOpt = None) -> None:
+    """Retire a user: no login by any scheme, all their tickets revoked, open streams closed."""
+    from sochat.services import users
+
+    settings = _settings(database_url=database)
+    try:
+        revoked = _with_db(settings, lambda db: users.disable_user(db, user_name))
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{user_name} is disabled; {revoked} tickets revoked.")
+
+
+@user_app.command("link-oidc")
+def user_link_oidc(
+    user_name: UserName,
+    subject: Annotated[str, typer.Option("--subject", help="The token's `sub` claim, exactly.")],
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="The token's `iss` (default SOCHAT_OIDC_ISSUER).")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Bind an OIDC identity (issuer + subject) to a user: Bearer tokens map by that alone."""
+    from sochat.services import users
+    from sochat.storage.identities import SqlIdentityStore
+
+    settings = _settings(database_url=database)
+    iss = issuer or settings.oidc_issuer
+    if not iss or not subject:
+        err_console.print("[red]An issuer (--issuer or SOCHAT_OIDC_ISSUER) and --subject are needed.[/red]")
+        raise typer.Exit(2)
+    try:
+        _with_db(settings, lambda db: users.link_identity(db, SqlIdentityStore(db), user_name, iss, subject))
+    except users.UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{user_name} is linked to {subject} at {iss}.")
 
 
 @user_app.command("list")
@@ -314,19 +536,28 @@ def purge(
         err_console.print("[red]--days must not be negative.[/red]")
         raise typer.Exit(2)
 
-    async def work(db: Database) -> PurgeReport:
+    async def work(db: Database) -> tuple[PurgeReport, int]:
         from sochat.storage.database import SqlDatabase
+        from sochat.storage.operations import purge_events
 
         assert isinstance(db, SqlDatabase)
-        return await retention.purge(
-            SqlRetention(db), datetime.now(UTC), keep_days=settings.retention_days, dry_run=dry_run
-        )
+        now = datetime.now(UTC)
+        with _progress("Purging") as progress:
+            progress(0, 2)
+            report = await retention.purge(
+                SqlRetention(db), now, keep_days=settings.retention_days, dry_run=dry_run
+            )
+            progress(1, 2)
+            window = timedelta(hours=settings.event_retention_hours)
+            events = await purge_events(db, now - window, dry_run=dry_run)
+            progress(2, 2)
+        return report, events
 
-    report = _with_db(settings, work)
+    report, events = _with_db(settings, work)
     verb = "Would remove" if dry_run else "Removed"
     console.print(
         f"{verb} {report.deleted_sessions} deleted and {report.ended_sessions} ended sessions "
-        f"with {report.messages} messages."
+        f"with {report.messages} messages, and {events} delivered chat events."
     )
 
 
@@ -359,17 +590,42 @@ def ticket_issue(
 
 @ticket_app.command("revoke")
 def ticket_revoke(
-    ticket: Annotated[str, typer.Argument(metavar="TICKET", help="The ticket to revoke.")],
+    ticket: Annotated[str | None, typer.Argument(metavar="TICKET", help="The ticket to revoke.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="NAME", help="Revoke every ticket of this user.")
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Revoke a SOTicket."""
+    """Revoke a SOTicket, or with --user every ticket of a user."""
     from sochat.services import users
 
     settings = _settings(database_url=database)
+    if (ticket is None) == (user is None):
+        err_console.print("[red]Give either a ticket or --user.[/red]")
+        raise typer.Exit(2)
+    if user is not None:
+        try:
+            count = _with_db(settings, lambda db: users.revoke_user_tickets(db, user))
+        except users.UserError as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        console.print(f"{count} tickets of {user} revoked.")
+        return
+    assert ticket is not None
     if not _with_db(settings, lambda db: users.revoke_ticket(db, ticket)):
         err_console.print("[red]No such ticket.[/red]")
         raise typer.Exit(1)
     console.print("Ticket revoked.")
+
+
+@ticket_app.command("purge")
+def ticket_purge(database: DatabaseOpt = None) -> None:
+    """Delete expired and revoked tickets (the server also does this every hour)."""
+    from sochat.services import users
+
+    settings = _settings(database_url=database)
+    count = _with_db(settings, lambda db: users.purge_tickets(db, datetime.now(UTC)))
+    console.print(f"{count} expired or revoked tickets deleted.")
 
 
 def main() -> None:

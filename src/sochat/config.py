@@ -10,6 +10,8 @@ from pathlib import Path
 
 ENV_PREFIX = "SOCHAT_"
 PUSH_BACKENDS = ("auto", "memory", "postgres", "redis")
+LOG_FORMATS = ("plain", "json")
+RATE_LIMIT_BACKENDS = ("auto", "memory", "database", "redis")
 
 
 def _bool(text: str) -> bool:
@@ -34,6 +36,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     demo: bool = False
+    # Serve beyond loopback although the demo users' published passwords still work.
+    allow_public_demo: bool = False
     # URL prefix NetServer is usually mounted under ("/SuperOffice"); "" serves /api at the root.
     root_path: str = ""
     base_timezone: str = "UTC"
@@ -44,10 +48,15 @@ class Settings:
     # milliseconds, so a verified password is remembered this long (0 = never).
     credential_cache_seconds: float = 60.0
     basic_auth: bool = True
-    # Failed logins allowed per user name and per client address within the window.
+    # Failed passwords allowed per (user name, client address) and per client address
+    # within the window; past the first, that pair may try once per login_slowdown_seconds.
     login_failures_per_user: int = 10
     login_failures_per_address: int = 50
     login_failure_window_seconds: float = 300.0
+    login_slowdown_seconds: float = 5.0
+    # Where rate-limit counters live: auto = redis when the push backend is redis, the
+    # database on PostgreSQL (shared by all workers and machines), process memory on SQLite.
+    rate_limit_backend: str = "auto"
     ticket_ttl_seconds: int = 8 * 3600
     app_tokens: tuple[str, ...] = ()
     require_app_token: bool = False
@@ -55,7 +64,6 @@ class Settings:
     oidc_audience: str = ""
     oidc_jwks_file: str = ""
     oidc_jwks_url: str = ""
-    oidc_user_claim: str = "preferred_username"
     # Webhook targets must be https, except loopback and these hosts (comma-separated).
     webhook_allowed_hosts: tuple[str, ...] = ()
     # Failures in a row after which a webhook is set to TooManyErrors.
@@ -65,6 +73,18 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cookie_secure: bool = True
     log_level: str = "info"
+    # "plain" (readable lines) or "json" (one JSON object per line, for log collectors).
+    log_format: str = "plain"
+    # One log line per request (sochat.access): method, route template, status, duration.
+    access_log: bool = True
+    # /metrics (Prometheus) answers only with "Authorization: Bearer <token>"; empty: off (404).
+    metrics_token: str = ""
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, "*" = any);
+    # empty: the connecting address is the client, forwarded headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # chat_event rows older than this are purged once webhooks no longer need them; a client
+    # resuming a stream from an older Last-Event-ID gets what is left (sessions stay readable).
+    event_retention_hours: float = 24.0
     # Event streams (sochat/push). auto = postgres on a PostgreSQL database, memory on SQLite.
     push_backend: str = "auto"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -104,14 +124,36 @@ class Settings:
             raise ValueError("max_body_bytes must be at least 1024")
         if self.push_backend not in PUSH_BACKENDS:
             raise ValueError(f"push_backend must be one of {', '.join(PUSH_BACKENDS)}")
+        if self.rate_limit_backend not in RATE_LIMIT_BACKENDS:
+            raise ValueError(f"rate_limit_backend must be one of {', '.join(RATE_LIMIT_BACKENDS)}")
+        if self.login_slowdown_seconds <= 0:
+            raise ValueError("login_slowdown_seconds must be positive")
         if self.push_heartbeat_seconds <= 0 or self.push_poll_seconds <= 0:
             raise ValueError("push_heartbeat_seconds and push_poll_seconds must be positive")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
+        if self.event_retention_hours <= 0:
+            raise ValueError("event_retention_hours must be positive")
+        if any(o.strip() == "*" for o in self.cors_origins):
+            # Credentials are allowed cross-origin, so "*" would hand every site the session.
+            raise ValueError("cors_origins must list origins; '*' is refused")
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError("oidc_audience is required when oidc_issuer is set")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise ValueError("root_path must start with '/' and not end with one (e.g. /SuperOffice)")
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def rate_limits(self) -> str:
+        """The effective rate-limit backend: ``auto`` resolved as documented above."""
+        if self.rate_limit_backend != "auto":
+            return self.rate_limit_backend
+        if self.push_broker == "redis":
+            return "redis"
+        return "memory" if self.is_sqlite else "database"
 
     @property
     def push_broker(self) -> str:

@@ -8,14 +8,15 @@ A failing round is logged and retried at the next tick; it never stops the serve
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import anyio
 
 from sochat.config import Settings
-from sochat.services import retention
+from sochat.services import retention, users
 from sochat.services.chat import ChatService
-from sochat.services.ports import Clock, Retention
+from sochat.services.ports import Clock, Database, Retention
 
 log = logging.getLogger("sochat.housekeeping")
 
@@ -24,8 +25,16 @@ IDLE_AFTER = timedelta(minutes=5)  # behaviour.md Q9: a widget that stopped poll
 PURGE_EVERY = timedelta(hours=1)
 
 
-async def run(settings: Settings, chat: ChatService, retention_store: Retention, clock: Clock) -> None:
-    """Loop until cancelled (the server's lifespan cancels it on shutdown)."""
+async def run(
+    settings: Settings,
+    chat: ChatService,
+    retention_store: Retention,
+    clock: Clock,
+    db: Database | None = None,
+    purge_events: Callable[[datetime], Awaitable[int]] | None = None,
+) -> None:
+    """Loop until cancelled (the server's lifespan cancels it on shutdown). ``purge_events``
+    removes event-outbox rows older than the resume window that webhooks no longer need."""
     last_purge = clock.now() - PURGE_EVERY
     while True:
         try:
@@ -38,6 +47,9 @@ async def run(settings: Settings, chat: ChatService, retention_store: Retention,
                 report = await retention.purge(
                     retention_store, clock.now(), keep_days=settings.retention_days
                 )
+                tickets = await users.purge_tickets(db, clock.now()) if db is not None else 0
+                if tickets:
+                    log.info("purged %d expired or revoked tickets", tickets)
                 if report.deleted_sessions or report.ended_sessions:
                     log.info(
                         "purged %d deleted and %d ended sessions (%d messages)",
@@ -45,6 +57,11 @@ async def run(settings: Settings, chat: ChatService, retention_store: Retention,
                         report.ended_sessions,
                         report.messages,
                     )
+                if purge_events is not None:
+                    window = timedelta(hours=settings.event_retention_hours)
+                    removed = await purge_events(clock.now() - window)
+                    if removed:
+                        log.info("purged %d delivered chat events", removed)
         except Exception:
             log.exception("housekeeping round failed")
         await anyio.sleep(TICK_SECONDS)

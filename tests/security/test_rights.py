@@ -461,3 +461,78 @@ async def test_a_save_does_not_bypass_the_transfer_rules(scene: Scene) -> None:
             await _refused(scene, TJE0, 400, "PATCH", f"/api/v1/ChatSession/{sid}", patch)
     after = await scene.ok(TJE0, "GET", f"/api/v1/ChatSession/{sid}")
     assert (after["User"]["Name"], after["TransferTo"]) == ("tje0", None), after
+
+
+async def test_moving_a_session_needs_create_rights_in_the_target_topic(scene: Scene) -> None:
+    """Issue 16 item 5: a responder in A only could not POST into B but could PATCH a session
+    into B. Moving now needs the right to create a session there, and the owner must be
+    able to answer in the new topic."""
+    move = [{"op": "replace", "path": "/TopicId", "value": scene.other_topic}]
+    # ag1 responds in A only: not into B, by PATCH, PUT or the agents' save.
+    await _refused(scene, AG1, 403, "PATCH", f"/api/v1/ChatSession/{scene.queued}", move)
+    entity = await scene.ok(AG1, "GET", f"/api/v1/ChatSession/{scene.queued}")
+    await _refused(
+        scene, AG1, 403, "PUT", f"/api/v1/ChatSession/{scene.queued}", dict(entity, TopicId=scene.other_topic)
+    )
+    await _agent_refused(scene, AG1, 403, "SaveChatSessionEntity", dict(entity, TopicId=scene.other_topic))
+    # tje0 may create sessions in B once a responder there, but its live chat is owned by tje0
+    # only while tje0 can answer in B: with tje0 a listener there, the move is refused.
+    await scene.ok(
+        TJE0,
+        "PUT",
+        f"/api/v1/ChatTopic/{scene.other_topic}/UserAgent",
+        [_member("out", True, True), _member("tje0", False, True, True)],
+    )
+    await _refused(scene, TJE0, 403, "PATCH", f"/api/v1/ChatSession/{scene.live}", move)
+    # As a responder in B, tje0 moves both the queued session and their own live one.
+    await scene.ok(
+        TJE0,
+        "PUT",
+        f"/api/v1/ChatTopic/{scene.other_topic}/UserAgent",
+        [_member("out", True, True), _member("tje0", True, True, True)],
+    )
+    for sid in (scene.queued, scene.live):
+        moved = await scene.ok(TJE0, "PATCH", f"/api/v1/ChatSession/{sid}", move)
+        assert moved["TopicId"] == scene.other_topic
+
+
+async def test_a_customer_message_posted_by_an_agent_keeps_its_real_poster(scene: Scene) -> None:
+    """Issue 16 item 6: ag1, who does not own the chat, posted a ToUser message with a chosen
+    author and date; it looked like the customer's, dated as the client chose. Relaying for
+    the customer stays possible (also into a queued chat), but the date is the server's and
+    the stored record, its event and so streams and webhooks name ag1."""
+    forged = {
+        "Type": "ToUser",
+        "Message": "relayed",
+        "Author": "Kari Nordmann",
+        "WhenPosted": "2026-01-01T00:00:00",
+    }
+    posted = []
+    for sid in (scene.live, scene.queued):
+        sent = await scene.ok(AG1, "POST", f"/api/v1/ChatSession/{sid}/Messages", forged)
+        assert not sent["WhenPosted"].startswith("2026-01-01"), sent
+        posted.append(sent["ChatMessageId"])
+    async with scene.db.read() as uow:
+        ag1 = (
+            await uow.connection.execute(text("SELECT id FROM associate WHERE user_name = 'ag1'"))
+        ).scalar()
+        rows = (
+            await uow.connection.execute(
+                text(
+                    "SELECT m.created_by, m.posted_by, m.when_posted, e.changed_by FROM chat_message m "
+                    "JOIN chat_event e ON e.message_id = m.id WHERE m.id IN (:a, :b)"
+                ),
+                {"a": posted[0], "b": posted[1]},
+            )
+        ).all()
+    assert len(rows) == 2
+    for created_by, posted_by, when_posted, changed_by in rows:
+        assert created_by == -1  # still the customer's message in the transcript...
+        assert posted_by == ag1  # ...but the record says who posted it
+        assert changed_by == ag1  # and so do the event, the streams and the webhooks
+        assert not str(when_posted).startswith("2026-01-01")  # server time, not the client's
+    # ag1's own (ToCustomer) words go only into chats ag1 owns; a listener relays nothing.
+    await _refused(
+        scene, AG1, 403, "POST", f"/api/v1/ChatSession/{scene.live}/Messages", dict(forged, Type="ToCustomer")
+    )
+    await _refused(scene, LIS, 403, "POST", f"/api/v1/ChatSession/{scene.live}/Messages", forged)

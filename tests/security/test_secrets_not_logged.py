@@ -43,13 +43,16 @@ SEC_PASSWORD = "Pw-9f3Kq-Secret!"
 WRONG_PASSWORDS = ("Wrong-Pw-7Hx2-Guess", "Wrong:Pw:With:Colons-4Zr", "Ünïcødé-Pw-5Lm")
 UNKNOWN_USER_PASSWORD = "NoSuchUser-Pw-8Vc1"
 WEBHOOK_SECRET = "Webhook-Secret-3Jk9-Do-Not-Log"
+MESSAGE_TEXT = "Private-Message-Text-6Tq2-Not-For-Logs"
 
 
 def _b64(user: str, password: str) -> str:
     return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def secrets_for(tickets: list[str], cookies: list[str]) -> dict[str, str]:
+def secrets_for(
+    tickets: list[str], cookies: list[str], session_keys: list[str] | None = None
+) -> dict[str, str]:
     """What must never be seen, by a label for the report."""
     found = {
         "tje0 password": "Tje0",
@@ -57,6 +60,7 @@ def secrets_for(tickets: list[str], cookies: list[str]) -> dict[str, str]:
         "secuser password": SEC_PASSWORD,
         "unknown user's password": UNKNOWN_USER_PASSWORD,
         "webhook secret": WEBHOOK_SECRET,
+        "message text": MESSAGE_TEXT,
         "Base64 tje0:Tje0": _b64("tje0", "Tje0"),
         "Base64 secuser": _b64(SEC_USER, SEC_PASSWORD),
     }
@@ -68,6 +72,8 @@ def secrets_for(tickets: list[str], cookies: list[str]) -> dict[str, str]:
         found[f"ticket {i} without prefix"] = ticket.split(":", 1)[-1]
     for i, cookie in enumerate(cookies):
         found[f"session cookie {i}"] = cookie
+    for i, key in enumerate(session_keys or ()):
+        found[f"visitor session key {i}"] = key
     return found
 
 
@@ -91,6 +97,7 @@ class Session:
         self.bodies: list[str] = []
         self.statuses: dict[int, int] = {}
         self.cookies: list[str] = []
+        self.session_keys: list[str] = []
 
     async def send(
         self, method: str, url: str, headers: dict[str, str] | None = None, **kw: Any
@@ -132,6 +139,31 @@ class Session:
             {"Authorization": basic("tje0", "Tje0"), "Content-Type": "application/json"},
             content=b'{"chatSessionId": "' + SEC_PASSWORD.encode() + b'", "message": {"Type": "Bogus"}}',
         )
+        # A chat with a message: its text and the visitor's session key (also as a query
+        # parameter of the visitor's event stream) must not be logged either.
+        created = await self.send(
+            "POST",
+            AGENT_PATH + "CreateChatSessionForTopic",
+            {"Authorization": basic("tje0", "Tje0")},
+            json={"chatTopicId": 1},
+        )
+        if created.status_code == 200:
+            chat = created.json()
+            key = chat.get("SessionKey") or ""
+            if len(key) >= 8:
+                self.session_keys.append(key)
+            posted = await self.send(
+                "POST",
+                AGENT_PATH + "AddChatMessage",
+                {"Authorization": basic("tje0", "Tje0")},
+                json={
+                    "chatSessionId": chat["ChatSessionId"],
+                    "message": {"Type": "ToUser", "Message": MESSAGE_TEXT},
+                },
+            )
+            assert posted.status_code == 200, posted.text
+            if key:  # a wrong key: refused at once, the key still travels in the query
+                await self.send("GET", f"/api/v1/ChatEvents/Visitor?sessionKey={key}x")
         # Tickets: valid, tampered, revoked; in Authorization and in the cookie.
         for ticket in tickets:
             response = await self.send("GET", get, {"Authorization": f"SOTicket {ticket}"})
@@ -208,7 +240,7 @@ async def test_no_secret_in_logs_or_bodies_in_process(
     async with asgi_client(app) as client:
         session = Session(client)
         await session.run(tickets, revoked)
-    secrets = secrets_for([*tickets, revoked], session.cookies)
+    secrets = secrets_for([*tickets, revoked], session.cookies, session.session_keys)
     # Everything the server side logged (the test's own httpx client logs its URLs: not ours).
     records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
     log_text = "\n".join(
@@ -223,10 +255,14 @@ async def test_no_secret_in_logs_or_bodies_in_process(
     )
 
 
-async def test_no_secret_in_a_real_servers_output(db: SqlDatabase, db_url: str, tmp_path: Path) -> None:
-    """A real ``sochat serve`` at log level debug; its whole stdout/stderr is searched, and
-    the CLI's own output too (apart from the ticket it is asked to print)."""
-    server = Server(db_url, tmp_path, env={"SOCHAT_LOG_LEVEL": "debug"})
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+async def test_no_secret_in_a_real_servers_output(
+    db: SqlDatabase, db_url: str, tmp_path: Path, log_format: str
+) -> None:
+    """A real ``sochat serve`` at log level debug, with plain and JSON log lines; its whole
+    stdout/stderr is searched, and the CLI's own output too (apart from the ticket it is
+    asked to print). JSON lines are checked to be JSON, with request fields on access lines."""
+    server = Server(db_url, tmp_path, env={"SOCHAT_LOG_LEVEL": "debug", "SOCHAT_LOG_FORMAT": log_format})
     server.start()
     try:
         run_cli("user", "add", SEC_USER, "--password", SEC_PASSWORD, "--no-admin", "--database", db_url)
@@ -247,8 +283,17 @@ async def test_no_secret_in_a_real_servers_output(db: SqlDatabase, db_url: str, 
     # line allowed to name them.
     log = "\n".join(line for line in server.log().splitlines() if not line.startswith("Demo data loaded:"))
     assert "Uvicorn running" in log or "Application startup complete" in log, log[-2000:]
-    secrets = secrets_for([*tickets, revoked], session.cookies)
+    secrets = secrets_for([*tickets, revoked], session.cookies, session.session_keys)
     _assert_clean("server output", {"stdout+stderr": log}, secrets)
+    access = [line for line in log.splitlines() if "sochat.access" in line]
+    assert len(access) >= sum(session.statuses.values()) - session.statuses.get(0, 0), log[-3000:]
+    if log_format == "json":
+        import json
+
+        for line in access:
+            doc = json.loads(line)
+            assert {"time", "request_id", "method", "route", "status", "duration_ms"} <= doc.keys(), doc
+            assert "?" not in doc["route"]
     _assert_clean("server responses", {f"response {i}": b for i, b in enumerate(session.bodies)}, secrets)
     report(
         "security",

@@ -55,7 +55,8 @@ def store(db: SqlDatabase) -> SqlWebhookStore:
 
 @pytest.fixture
 def service(store: SqlWebhookStore, clock: FakeClock) -> WebhookService:
-    return WebhookService(store, clock)
+    # The receivers run on loopback, which only --demo (allow_loopback) or an allow-list opens.
+    return WebhookService(store, clock, allow_loopback=True)
 
 
 def make_dispatcher(store: SqlWebhookStore, clock: Any, **kw: Any) -> WebhookDispatcher:
@@ -65,6 +66,7 @@ def make_dispatcher(store: SqlWebhookStore, clock: Any, **kw: Any) -> WebhookDis
         "lease_seconds": 60.0,
         "poll_interval": 0.02,
         "jitter": lambda: 0.0,
+        "allow_loopback": True,
     }
     options.update(kw)
     return WebhookDispatcher(store, clock, **options)
@@ -148,7 +150,9 @@ class Api:
 @pytest.fixture
 async def api(db: SqlDatabase) -> AsyncIterator[Api]:
     await load_demo(db, hash_password)
-    settings = Settings.from_env({}, max_body_bytes=65536, webhook_allowed_hosts=("hooks.internal",))
+    settings = Settings.from_env(
+        {}, max_body_bytes=65536, webhook_allowed_hosts=("hooks.internal", "127.0.0.1")
+    )
     services = build_services(settings, db, SqlArchive(db))
     transport = httpx.ASGITransport(app=create_app(services))
     async with httpx.AsyncClient(transport=transport, base_url="http://sochat.test") as client:

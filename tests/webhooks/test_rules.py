@@ -112,18 +112,50 @@ class TestTargetRule:
         "url",
         [
             "https://hooks.example.com/x?y=1",
-            "https://10.0.0.5:8443/internal",
+            " https://padded.example.com/ ",
+            "https://93.184.216.34/x",
+        ],
+    )
+    def test_allowed_by_default(self, url: str) -> None:
+        assert TargetRule().check(url) == url.strip()
+
+    @pytest.mark.parametrize(
+        "url",
+        [
             "http://127.0.0.1:9000/hook",
             "http://127.8.9.10/hook",
             "http://[::1]:8080/",
             "http://localhost/hook",
             "http://LOCALHOST:81/hook",
             "http://[::ffff:127.0.0.1]/hook",
-            " https://padded.example.com/ ",
+            "https://127.0.0.1/hook",
         ],
     )
-    def test_allowed_by_default(self, url: str) -> None:
-        assert TargetRule().check(url) == url.strip()
+    def test_loopback_only_with_allow_loopback(self, url: str) -> None:
+        """Issue 16 item 1: loopback is refused unless --demo (allow_loopback) opens it."""
+        with pytest.raises(InvalidInput):
+            TargetRule().check(url)
+        assert TargetRule(allow_loopback=True).check(url) == url.strip()
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://10.0.0.5:8443/internal",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[fe80::1]/",
+            "https://224.0.0.1/",
+            "https://240.0.0.1/",
+            "https://0.0.0.0/",
+            "https://100.64.0.1/",
+            "https://[::ffff:10.0.0.1]/",
+        ],
+    )
+    def test_private_link_local_multicast_and_reserved_literals_are_refused(self, url: str) -> None:
+        """Issue 16 item 1: https no longer opens internal addresses."""
+        with pytest.raises(InvalidInput) as info:
+            TargetRule(allow_loopback=True).check(url)
+        assert info.value.msgid == "SR_WEBHOOK_PRIVATE_TARGET"
 
     @pytest.mark.parametrize(
         "url",

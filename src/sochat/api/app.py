@@ -11,16 +11,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
-from sochat.api.docs_page import DOCS_CSP, docs_html
+from sochat.api.docs_page import docs_routes
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
+from sochat.api.observe import ObserveMiddleware
 from sochat.api.openapi import build_openapi
 from sochat.api.openapi_side import add_side
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, operations, webhooks
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -64,20 +65,16 @@ def build_routes(services: Services) -> list[BaseRoute]:
     spec = JSON_ENCODER.encode(
         add_side(build_openapi(table, server_url=services.settings.root_path or "/", version=__version__))
     )
-    page = docs_html("openapi.json")
 
     def openapi(request: Request) -> Response:
         return Response(spec, media_type="application/json; charset=utf-8")
-
-    def docs(request: Request) -> Response:
-        return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
 
     routes: list[BaseRoute] = [
         Route("/", meta.landing, methods=["GET"]),
         _route("/api", meta.api_info, ["GET"]),
         _route("/api/v1", meta.v1_index(index), ["GET"]),  # type: ignore[arg-type]
         _route("/api/v1/openapi.json", openapi, ["GET"]),
-        _route("/api/v1/docs", docs, ["GET"]),
+        *docs_routes(),
     ]
     for e in table:
         app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
@@ -86,6 +83,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
+    routes.extend(operations.routes(services))
     return routes
 
 
@@ -95,11 +93,12 @@ def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
     if settings.root_path:
         routes = [Mount(settings.root_path, routes=routes), *routes]
     middleware = [
+        Middleware(ObserveMiddleware, access_log=settings.access_log),
         Middleware(
             LimitsMiddleware,
             max_body_bytes=settings.max_body_bytes,
             max_header_bytes=settings.max_header_bytes,
-        )
+        ),
     ]
     if settings.cors_origins:
         middleware.append(

@@ -13,18 +13,18 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
-from urllib.parse import parse_qsl
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from sochat.api.context import RequestContext, TimeZoneResolver, resolve_locale
 from sochat.api.errors import ErrorInfo, error_body, plain_error, status_for
 from sochat.api.negotiation import DEFAULT, SUPPORTED, Format, NotAcceptable, negotiate
+from sochat.api.observe import USER_KEY
 from sochat.api.timezones import UnknownTimeZone
 from sochat.api.xmlcodec import XmlDecodeError, decode_xml, encode_xml
-from sochat.auth.authenticator import SESSION_COOKIE, Authenticator
+from sochat.auth.authenticator import HOST_SESSION_COOKIE, SESSION_COOKIE, Authenticator
 from sochat.config import Settings
 from sochat.errors import (
     ChatError,
@@ -114,12 +114,27 @@ def error_response(
     return _respond(error_body(error, tr), fmt, content_type, status, extra, "ErrorInfo")
 
 
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
 def internal_error_response(exc: BaseException) -> Response:
     """Log the traceback under a reference the client gets; never send the traceback."""
     ref = secrets.token_hex(6)
     log.error("unhandled error, reference %s", ref, exc_info=exc)
     body: ErrorInfo = plain_error("SoException", translator("en")("SR_INTERNAL_ERROR", ref=ref))
-    return Response(JSON_ENCODER.encode(body), 500, media_type="application/json; charset=utf-8")
+    # Starlette answers unhandled errors outside every middleware, so the security headers
+    # the limits middleware adds to other answers are set here.
+    return Response(
+        JSON_ENCODER.encode(body),
+        500,
+        media_type="application/json; charset=utf-8",
+        headers={k.decode(): v.decode() for k, v in SECURITY_HEADERS},
+    )
 
 
 def endpoint(
@@ -148,11 +163,12 @@ def endpoint(
             tz = services.tz.resolve(headers.get("so-timezone"))
             principal = await services.auth.authenticate(
                 headers.get("authorization"),
-                session_cookie=request.cookies.get(SESSION_COOKIE),
+                session_cookie=session_cookie(request),
                 xsrf_header=headers.get("x-xsrf-token"),
                 app_token=headers.get("so-apptoken"),
                 client=request.client.host if request.client else "",
             )
+            request.scope[USER_KEY] = principal.associate.associate_id  # for the access log
             ctx = RequestContext(principal, tr, loc.culture, tz, fmt, content_type, _base_url(request))
             value = await handler(request, ctx)
         except UnknownTimeZone as exc:
@@ -205,6 +221,17 @@ def _header_safe(value: object) -> str:
     return "".join(ch for ch in text if 32 < ord(ch) < 127 and ch not in ";,")[:64]
 
 
+def session_cookie_name(scheme: str) -> str:
+    """Over https the session cookie is ``__Host-`` prefixed (Secure, path /, no Domain), so a
+    sibling subdomain cannot plant one; plain http (loopback development, tests) keeps the
+    unprefixed name, which browsers would refuse with the prefix."""
+    return HOST_SESSION_COOKIE if scheme in ("https", "wss") else SESSION_COOKIE
+
+
+def session_cookie(request: HTTPConnection) -> str | None:
+    return request.cookies.get(session_cookie_name(request.url.scheme))
+
+
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -219,12 +246,12 @@ XML_TYPES = ("application/xml", "text/xml")
 EXPECTED_TYPES = "application/json or application/xml"
 
 
-async def read_body(request: Request, *, forms: bool = False) -> object:
+async def read_body(request: Request) -> object:
     """The decoded body: ``None`` for no body or a JSON ``null``; dict/list/str/number
     otherwise. JSON is assumed when no Content-Type is given (browsers drop it on
-    bodiless posts). Form encoding (curl's ``-d`` default) is a 415 naming the expected
-    types unless ``forms`` (the login form) allows it. Size limits are enforced before
-    this runs (see limits.py)."""
+    bodiless posts). Anything else, form encoding (curl's ``-d`` default) included, is a
+    415 naming the expected types. Size limits are enforced before this runs (see
+    limits.py)."""
     raw = await request.body()
     if not raw.strip():
         return None
@@ -240,10 +267,5 @@ async def read_body(request: Request, *, forms: bool = False) -> object:
         try:
             return decode_xml(raw)[1]
         except XmlDecodeError as exc:
-            raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
-    if ctype == "application/x-www-form-urlencoded" and forms:
-        try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000))
-        except (UnicodeDecodeError, ValueError) as exc:
             raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
     raise UnsupportedMediaType("SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype, expected=EXPECTED_TYPES)

@@ -12,16 +12,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sochat.api.errors import ErrorInfo
-from sochat.api.http import JSON_ENCODER
+from sochat.api.http import JSON_ENCODER, SECURITY_HEADERS
 from sochat.errors import PayloadTooLarge
 from sochat.i18n import translator
-
-SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cache-control", b"no-store"),
-]
 
 
 class LimitsMiddleware:
@@ -64,7 +57,11 @@ class LimitsMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                # Defaults only: a response that set its own policy (assets: caching,
+                # referrer) keeps it, and no header is sent twice.
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)

@@ -226,17 +226,14 @@ def side_paths() -> dict[str, dict[str, Any]]:
                 "summary": "Sign a browser in",
                 "description": "Checks the user name and password as Basic authentication does (with "
                 "the same failed-login limits) and sets two cookies: the HttpOnly session cookie and "
-                "`XSRF-TOKEN`, whose value the page sends as `X-XSRF-TOKEN` on every call. JSON, XML or "
-                "form bodies.",
+                "`XSRF-TOKEN`, whose value the page sends as `X-XSRF-TOKEN` on every call. JSON bodies "
+                "only; a page of another origin than SOCHAT_CORS_ORIGINS allows is refused.",
                 "tags": ["Sign-in"],
                 "parameters": [],
                 "security": [],
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {"schema": login_body},
-                        "application/x-www-form-urlencoded": {"schema": login_body},
-                    },
+                    "content": {"application/json": {"schema": login_body}},
                 },
                 "responses": {
                     "200": {
@@ -250,6 +247,8 @@ def side_paths() -> dict[str, dict[str, Any]]:
                     },
                     "400": _error("No user name or password"),
                     "401": _error("Wrong user name or password"),
+                    "403": _error("The page's origin is not allowed"),
+                    "415": _error("Not a JSON body"),
                     "429": _error("Too many failed logins; see Retry-After"),
                 },
             }
@@ -258,11 +257,16 @@ def side_paths() -> dict[str, dict[str, Any]]:
             "post": {
                 "operationId": "postLogout",
                 "summary": "Sign a browser out",
-                "description": "Revokes the session cookie's ticket and clears both cookies.",
+                "description": "Revokes the session cookie's ticket (the page sends `X-XSRF-TOKEN` "
+                "with it) and clears the cookies.",
                 "tags": ["Sign-in"],
                 "parameters": [],
                 "security": [],
-                "responses": {"204": {"description": "Signed out"}},
+                "responses": {
+                    "204": {"description": "Signed out"},
+                    "403": _error("The XSRF token does not match the session cookie"),
+                    "429": _error("Too many sign-outs from this address; see Retry-After"),
+                },
             }
         },
         "/api/v1/ChatEvents": {"get": _stream_operation(visitor=False)},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -28,6 +30,9 @@ class JwtVerifier:
     def __init__(self, *, issuer: str, audience: str, jwks_file: str = "", jwks_url: str = "") -> None:
         if not (jwks_file or jwks_url):
             raise ValueError("an OIDC issuer needs a JWKS file or URL")
+        if not audience:
+            # Without it any token the issuer signed for any client would be accepted.
+            raise ValueError("an OIDC issuer needs an audience (SOCHAT_OIDC_AUDIENCE)")
         self.issuer = issuer
         self.audience = audience
         self._jwks_file = jwks_file
@@ -40,7 +45,7 @@ class JwtVerifier:
         if self._jwks_file:
             data = json.loads(Path(self._jwks_file).read_text(encoding="utf-8"))
         else:
-            if not self._jwks_url.startswith(("https://", "http://127.", "http://localhost")):
+            if not jwks_url_allowed(self._jwks_url):
                 raise TokenInvalid("JWKS URL must be https")
             with urllib.request.urlopen(self._jwks_url, timeout=5) as resp:  # noqa: S310 - scheme checked
                 data = json.loads(resp.read())
@@ -71,14 +76,34 @@ class JwtVerifier:
                 token,
                 key=key.key,
                 algorithms=ALGORITHMS,
-                audience=self.audience or None,
+                audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iss"], "verify_aud": bool(self.audience)},
+                options={"require": ["exp", "iss", "sub", "aud"], "verify_aud": True},
                 leeway=30,
             )
         except jwt.PyJWTError as exc:
             raise TokenInvalid(str(exc)) from None
         return claims
+
+
+def jwks_url_allowed(url: str) -> bool:
+    """https anywhere; plain http only to a loopback host, decided on the parsed host
+    (``http://localhost.evil.example`` and ``http://127.0.0.1@evil.example`` are not loopback)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return bool(host)
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _find(keys: jwt.PyJWKSet, kid: object) -> jwt.PyJWK | None:

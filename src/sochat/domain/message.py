@@ -23,3 +23,6 @@ class ChatMessage:
     special_param: str = ""
     when_posted: datetime | None = None
     created_by: int = SYSTEM
+    # Who actually posted it: the agent or integration that relayed a customer's (ToUser)
+    # message on their behalf, where ``created_by`` says CUSTOMER (SYSTEM: the server).
+    posted_by: int = SYSTEM

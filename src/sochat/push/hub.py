@@ -77,6 +77,7 @@ class PushHub:
         self._by_topic: dict[int, set[Listener]] = {}
         self._by_session: dict[int, set[Listener]] = {}
         self.streams = 0
+        self.cursors: set[EventCursor] = set()  # open streams' positions (for the lag metric)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -169,6 +170,12 @@ class PushHub:
 
     # -- streams --------------------------------------------------------------
 
+    def lag(self) -> int:
+        """Events between the newest one read and the slowest open stream's position."""
+        if not self.cursors:
+            return 0
+        return max(0, self.cursor - min(c.position for c in self.cursors))
+
     def window_after(self, position: int) -> list[ChatEvent] | None:
         """The window's events after ``position``; None when it no longer reaches back there."""
         if position < self.base:
@@ -224,6 +231,7 @@ class EventCursor:
 
     async def __aenter__(self) -> EventCursor:
         self._listener = self.hub.listen(self.sub)
+        self.hub.cursors.add(self)
         return self
 
     async def __aexit__(
@@ -234,6 +242,7 @@ class EventCursor:
     ) -> None:
         if self._listener is not None:
             self.hub.unlisten(self._listener)
+            self.hub.cursors.discard(self)
             self._listener = None
 
     async def next(self, timeout: float) -> list[ChatEvent]:

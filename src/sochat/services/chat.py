@@ -150,6 +150,7 @@ class ChatService:
                 special_type=note.special_type,
                 when_posted=None,
                 created_by=created_by,
+                posted_by=max(created_by, SYSTEM),
             ),
             created_by,
         )
@@ -373,15 +374,35 @@ class ChatService:
         changes = {
             f: getattr(patch.values, f) for f in STORED_FIELDS if f in patch.provided and f != "status"
         }
-        if "topic_id" in changes and changes["topic_id"] != s.topic_id:
-            await self._topic(uow, changes["topic_id"])
+        moved = "topic_id" in changes and changes["topic_id"] != s.topic_id
+        if moved:
+            await self._check_move(uow, caller, changes["topic_id"])
         updated = replace(s, **changes)
         if "status" in patch.provided:
             updated = sm.change_status(updated, patch.values.status, now)
         await self._check_links(uow, s, updated)
+        if moved:
+            await self._check_agents_can_answer(uow, updated)
         if updated.is_active and updated.user_id and (not s.is_active or updated.user_id != s.user_id):
             updated = replace(updated, rank=await self._rank_for(uow, updated.user_id))
         return await self._save(uow, s, updated, now, caller.associate_id)
+
+    async def _check_move(self, uow: UnitOfWork, caller: Associate, topic_id: int) -> None:
+        """Moving a session into a topic needs the right to create one there (issue 16)."""
+        await self._topic(uow, topic_id)
+        membership = await self._membership(uow, caller, topic_id)
+        if not new_session_right(caller, [membership] if membership else []).mask & TableRightBit.Insert:
+            raise Forbidden("SR_SESSION_MOVE_NOT_ALLOWED")
+
+    async def _check_agents_can_answer(self, uow: UnitOfWork, moved: ChatSession) -> None:
+        """After a move the owner (and a pending transfer's target) must be able to answer in
+        the new topic; otherwise the chat would belong to someone who cannot see it."""
+        for agent_id in (moved.user_id, moved.transfer_to_id):
+            if agent_id is None:
+                continue
+            membership = await uow.topics.member(moved.topic_id, agent_id)
+            if not (membership and membership.can_respond):
+                raise Forbidden("SR_SESSION_MOVE_NOT_ALLOWED")
 
     async def _check_links(self, uow: UnitOfWork, before: ChatSession | None, after: ChatSession) -> None:
         """A save may only point at records that exist, and only at agents who can answer in
@@ -497,6 +518,7 @@ class ChatService:
                     special_type=ChatMessageSpecialType.Welcome,
                     when_posted=None,
                     created_by=caller.associate_id,
+                    posted_by=caller.associate_id,
                 ),
                 caller.associate_id,
             )
@@ -676,7 +698,9 @@ class ChatService:
                 else:
                     raise Forbidden("SR_CHAT_NOT_SESSION_OWNER")
             elif m.type == ChatMessageType.ToUser:
-                if not member:
+                # On the customer's behalf (integrations relay visitors' messages this way; the
+                # API offers no other door): members who can respond, also into queued chats.
+                if not (caller.is_chat_admin or (membership and membership.can_respond)):
                     raise Forbidden("SR_CHAT_NO_RESPOND_RIGHT")
                 action = Action.CUSTOMER_MESSAGE
                 created_by = CUSTOMER
@@ -709,10 +733,13 @@ class ChatService:
                     author=author[:255],
                     special_type=m.special_type,
                     special_param=m.special_param[:255],
-                    when_posted=m.when_posted or now,
+                    # Server time: a client-chosen date would let a message be backdated.
+                    when_posted=now,
                     created_by=created_by,
+                    posted_by=caller.associate_id,
                 ),
-                created_by,
+                # The event (and so streams and webhooks) names the real poster.
+                caller.associate_id,
             )
             for note in notes:
                 await self._note(uow, s, note)

@@ -77,6 +77,10 @@ class AssociateRepository(Protocol):
         """Set ``chat_present``; False when there is no such associate."""
         ...
 
+    async def set_deleted(self, associate_id: int, deleted: bool) -> bool:
+        """Retire (or reinstate) an associate; retiring also sets them offline."""
+        ...
+
 
 class TopicRepository(Protocol):
     async def memberships_of(self, associate_id: int) -> builtins.list[TopicMembership]:
@@ -204,6 +208,9 @@ class TicketRepository(Protocol):
     async def get(self, ticket_hash: str) -> IssuedTicket | None: ...
     async def revoke(self, ticket_hash: str) -> bool: ...
     async def revoke_all(self, associate_id: int) -> int: ...
+    async def purge(self, now: datetime) -> int:
+        """Delete expired and revoked tickets; returns how many."""
+        ...
 
 
 class CrmRepository(Protocol):
@@ -303,4 +310,36 @@ class Retention(Protocol):
         """Remove sessions in Deleted status, and ended ones (Finished, Closed, RequestPosted,
         ClosedFromQueue) that ended before ``ended_before`` (None: keep ended sessions), with
         their messages; ``dry_run`` only counts. One transaction."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a rate limiter answered for one hit: ``allowed`` while the window's count is
+    within the limit, ``remaining`` hits left in it, ``retry_after`` seconds until it ends."""
+
+    allowed: bool
+    remaining: int
+    retry_after: float
+
+
+class RateLimiter(Protocol):
+    """A fixed-window counter per key with one limit (services/ratelimit.py builds them):
+    ``hit(key, cost)`` adds ``cost`` (0 only looks) and answers whether the key is still
+    within its limit. Backends: process memory (SQLite, one process), the database
+    (PostgreSQL: shared by every worker and machine) and Redis."""
+
+    async def hit(self, key: str, cost: int = 1) -> Decision: ...
+    async def reset(self, key: str) -> None: ...
+
+
+class IdentityStore(Protocol):
+    """OIDC identities bound to associates by issuer + subject (never by a name claim)."""
+
+    async def find(self, issuer: str, subject: str) -> int | None:
+        """The bound associate's id, or None."""
+        ...
+
+    async def link(self, issuer: str, subject: str, associate_id: int) -> None:
+        """Bind (or re-bind) the identity to the associate."""
         ...

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from importlib import resources
 
-from sochat.auth.passwords import hash_password
+from sochat.auth.passwords import hash_password, verify_password
 from sochat.auth.tickets import new_ticket, ticket_digest
 from sochat.domain.crm import Associate
-from sochat.services.ports import Database, IssuedTicket
+from sochat.services.ports import Database, IdentityStore, IssuedTicket
 
 
 class UserError(Exception):
     """A refusal the CLI prints as is."""
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("sochat.auth").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check_password(password: str, user_name: str = "") -> None:
+    """For passwords people choose (the CLI): UserError unless the password is long enough
+    and not a well-known one (NIST SP 800-63B: a minimum length and a blocklist, no
+    composition rules)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    if lowered in _common_passwords() or (user_name and user_name.lower() in lowered):
+        raise UserError("This password is too common or contains the user name; choose another.")
 
 
 async def add_user(
@@ -77,3 +100,58 @@ async def revoke_ticket(db: Database, ticket: str) -> bool:
         done = await uow.tickets.revoke(ticket_digest(ticket))
         await uow.commit()
         return done
+
+
+async def disable_user(db: Database, user_name: str) -> int:
+    """Retire a user (no login by any scheme, as a deleted associate) and revoke all of
+    their tickets; returns how many tickets were revoked."""
+    async with db.write() as uow:
+        creds = await uow.associates.credentials(user_name)
+        if creds is None:
+            raise UserError(f"No user {user_name}.")
+        await uow.associates.set_deleted(creds.associate.associate_id, True)
+        revoked = await uow.tickets.revoke_all(creds.associate.associate_id)
+        await uow.commit()
+        return revoked
+
+
+async def revoke_user_tickets(db: Database, user_name: str) -> int:
+    """Revoke every live ticket of a user (open streams close within the rights reload)."""
+    async with db.write() as uow:
+        creds = await uow.associates.credentials(user_name)
+        if creds is None:
+            raise UserError(f"No user {user_name}.")
+        revoked = await uow.tickets.revoke_all(creds.associate.associate_id)
+        await uow.commit()
+        return revoked
+
+
+async def purge_tickets(db: Database, now: datetime) -> int:
+    """Delete tickets that expired or were revoked (a revoked one is refused either way)."""
+    async with db.write() as uow:
+        removed = await uow.tickets.purge(now)
+        await uow.commit()
+        return removed
+
+
+async def logins_that_work(db: Database, logins: Iterable[tuple[str, str]]) -> list[str]:
+    """The user names among ``logins`` whose password is still the one given (for the
+    published demo logins: refuse to expose them beyond loopback)."""
+    found = []
+    for user_name, password in logins:
+        async with db.read() as uow:
+            creds = await uow.associates.credentials(user_name)
+        if creds and not creds.associate.deleted and await verify_password(creds.password_hash, password):
+            found.append(user_name)
+    return found
+
+
+async def link_identity(
+    db: Database, identities: IdentityStore, user_name: str, issuer: str, subject: str
+) -> None:
+    """Bind an OIDC identity (issuer + subject, exactly as the tokens carry them) to a user."""
+    async with db.read() as uow:
+        creds = await uow.associates.credentials(user_name)
+    if creds is None:
+        raise UserError(f"No user {user_name}.")
+    await identities.link(issuer, subject, creds.associate.associate_id)

@@ -34,6 +34,7 @@ import ipaddress
 import json
 import logging
 import random
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -212,15 +213,28 @@ class Answer:
     http_version: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # False when the target is an allow-listed private or loopback address: then only the
+    # status line is shown, so a webhook cannot read internal services' answers.
+    public: bool = False
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    def status_line(self) -> str:
+        return f"{self.http_version} {self.status} {self.reason}".rstrip()
+
     def describe(self) -> str:
-        """Status line, headers and body, as LastError and WebhookResult.Message show them."""
-        head = f"{self.http_version} {self.status} {self.reason}".rstrip()
-        lines = [head, *(f"{k}: {v}" for k, v in self.headers), "", self.body.decode("utf-8", "replace")]
+        """Status line, headers and body, as LastError and WebhookResult.Message show them;
+        the status line alone for a target that is not on a public address."""
+        if not self.public:
+            return self.status_line()
+        lines = [
+            self.status_line(),
+            *(f"{k}: {v}" for k, v in self.headers),
+            "",
+            self.body.decode("utf-8", "replace"),
+        ]
         return truncate("\r\n".join(lines))
 
 
@@ -244,12 +258,13 @@ class HttpxTransport:
     that for the whole call, at most ``MAX_ANSWER_BYTES`` of an answer read. Credentials in
     the URL (``https://user:pass@host/``) are sent as Basic authentication."""
 
-    def __init__(self, *, timeout: float = 10.0, verify: Any = True) -> None:
+    def __init__(self, *, timeout: float = 10.0, verify: Any = True, guard: TargetRule | None = None) -> None:
         self.timeout = timeout
+        self.guard = guard if guard is not None else TargetRule()
         self._timeouts = httpx.Timeout(timeout).as_dict()
         self._pool = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
 
-    def _request(self, url: str, headers: Mapping[str, str], body: bytes) -> httpx.Request:
+    def _request(self, url: str, headers: Mapping[str, str], body: bytes, address: str) -> httpx.Request:
         target = httpx.URL(url)
         if target.scheme not in ("http", "https"):
             raise TransportError("only http and https targets are called")
@@ -260,13 +275,24 @@ class HttpxTransport:
             if not any(k.lower() == "authorization" for k in out):
                 out["Authorization"] = f"Basic {token}"
             target = target.copy_with(username=None, password=None)
+        # Pinned: connect to the address that was checked (no second DNS answer can swap in
+        # another), while Host and TLS (SNI, certificate name) still use the host name.
+        host_header = target.netloc.decode("ascii")
+        pinned = target.copy_with(host=address)
+        out = {k: v for k, v in out.items() if k.lower() != "host"}
+        out["Host"] = host_header
         return httpx.Request(
-            "POST", target, headers=out, content=body, extensions={"timeout": self._timeouts}
+            "POST",
+            pinned,
+            headers=out,
+            content=body,
+            extensions={"timeout": self._timeouts, "sni_hostname": target.host},
         )
 
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        checked = await self.guard.resolve(url)
         try:
-            request = self._request(url, headers, body)
+            request = self._request(url, headers, body, checked.address)
         except (UnicodeError, ValueError, TypeError, httpx.InvalidURL) as exc:
             raise TransportError(f"the request cannot be sent ({type(exc).__name__})") from None
         try:
@@ -289,6 +315,7 @@ class HttpxTransport:
                         (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
                     ),
                     body=bytes(data[:MAX_ANSWER_BYTES]),
+                    public=checked.public,
                 )
         except TimeoutError:
             raise TransportError(f"no answer within {self.timeout * 3:g} seconds") from None
@@ -323,31 +350,61 @@ def _parse_networks(allowed_hosts: Sequence[str]) -> tuple[frozenset[str], tuple
     return frozenset(names), tuple(networks)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedTarget:
+    """A resolved target: the address to connect to, and whether it is a public one."""
+
+    address: str
+    public: bool
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_unspecified
+    )
+
+
+def _plain_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return mapped if mapped is not None else ip
+
+
 class TargetRule:
-    """Where webhooks may point (webhooks.md, sochat's rule): https anywhere; plain http only
-    to loopback (127.0.0.0/8, ::1, localhost) and to the allow-listed hosts. Allow-list
-    entries are host names (``hooks.internal``, ``*.internal`` for any subdomain), IP
-    addresses or networks (``10.0.0.0/8``)."""
+    """Where webhooks may point (webhooks.md, sochat's rule, decisions.md): the target is
+    resolved at every call and every address it resolves to must be public (not loopback,
+    private, link-local, multicast, reserved or otherwise non-global), unless the host or
+    the address is allow-listed (``SOCHAT_WEBHOOK_ALLOWED_HOSTS``: host names,
+    ``*.internal`` for any subdomain, IP addresses or networks such as ``10.0.0.0/8``) or,
+    with ``allow_loopback`` (``--demo``), a loopback address. Plain http only to
+    allow-listed or (with ``allow_loopback``) loopback hosts. The connection is pinned to
+    the checked address (``HttpxTransport``)."""
 
-    def __init__(self, allowed_hosts: Sequence[str] = ()) -> None:
+    def __init__(self, allowed_hosts: Sequence[str] = (), *, allow_loopback: bool = False) -> None:
         self._names, self._networks = _parse_networks(allowed_hosts)
+        self.allow_loopback = allow_loopback
 
-    def _allowed_plain(self, host: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            if host in LOOPBACK_NAMES or host in self._names:
-                return True
-            return any(n.startswith("*.") and host.endswith(n[1:]) for n in self._names)
-        mapped = getattr(ip, "ipv4_mapped", None)
-        if mapped is not None:
-            ip = mapped
-        if ip.is_loopback:
+    def _name_listed(self, host: str) -> bool:
+        return host in self._names or any(n.startswith("*.") and host.endswith(n[1:]) for n in self._names)
+
+    def _ip_allowed(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """A non-public address that may be called anyway."""
+        if ip.is_loopback and self.allow_loopback:
             return True
         return any(ip.version == net.version and ip in net for net in self._networks)
 
+    def _allowed_plain(self, host: str) -> bool:
+        ip = _plain_ip(host)
+        if ip is None:
+            return self._name_listed(host) or (self.allow_loopback and host in LOOPBACK_NAMES)
+        return self._ip_allowed(ip)
+
     def check(self, url: str) -> str:
-        """The URL, trimmed, or InvalidInput (400, ArgumentException) saying why not."""
+        """The URL, trimmed, or InvalidInput (400, ArgumentException) saying why not. Only
+        what the text shows is checked here; ``resolve`` checks the addresses at each call."""
         url = url.strip()
         if not url:
             raise InvalidInput("SR_WEBHOOK_REQUIRED", field="TargetUrl")
@@ -364,7 +421,44 @@ class TargetRule:
             raise InvalidInput("SR_WEBHOOK_BAD_URL")
         if scheme == "http" and not self._allowed_plain(host):
             raise InvalidInput("SR_WEBHOOK_HTTPS_REQUIRED")
+        ip = _plain_ip(host)
+        if ip is not None and not _is_public(ip) and not self._ip_allowed(ip):
+            raise InvalidInput("SR_WEBHOOK_PRIVATE_TARGET")
         return url
+
+    async def resolve(self, url: str) -> CheckedTarget:
+        """Resolve the URL's host now and check every address; TransportError when any is
+        refused (an answer mixing public and internal addresses is refused as a whole)."""
+        try:
+            self.check(url)
+            parts = urlsplit(url.strip())
+            host = (parts.hostname or "").lower()
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except (InvalidInput, ValueError):
+            raise TransportError("refused: the target URL is not allowed by sochat's webhook rule") from None
+        literal = _plain_ip(host)
+        if literal is not None:
+            addresses = [literal]
+        else:
+            try:
+                infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError:
+                raise TransportError(f"the host name {host} cannot be resolved") from None
+            addresses = []
+            for info in infos:
+                ip = _plain_ip(str(info[4][0]))
+                if ip is not None and ip not in addresses:
+                    addresses.append(ip)
+            if not addresses:
+                raise TransportError(f"the host name {host} cannot be resolved")
+        listed = self._name_listed(host)
+        public = all(_is_public(ip) for ip in addresses)
+        if not public and not listed and not all(_is_public(ip) or self._ip_allowed(ip) for ip in addresses):
+            raise TransportError(
+                "refused: the target resolves to a loopback, private, link-local, multicast or "
+                "reserved address that SOCHAT_WEBHOOK_ALLOWED_HOSTS does not allow"
+            )
+        return CheckedTarget(str(addresses[0]), public)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -532,6 +626,7 @@ class WebhookService:
         clock: Clock,
         *,
         allowed_hosts: Sequence[str] = (),
+        allow_loopback: bool = False,
         transport: WebhookTransport | None = None,
         timeout: float = 10.0,
         version: str = __version__,
@@ -540,7 +635,7 @@ class WebhookService:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.rule = TargetRule(allowed_hosts)
+        self.rule = TargetRule(allowed_hosts, allow_loopback=allow_loopback)
         self.transport = transport
         self.timeout = timeout
         self.on_queued = on_queued
@@ -717,7 +812,7 @@ class WebhookService:
             context=self.context_identifier,
         ).encode("utf-8")
         headers = delivery_headers(hook, TEST_EVENT, uid, body, version=self.version, test=True)
-        transport = self.transport or HttpxTransport(timeout=self.timeout)
+        transport = self.transport or HttpxTransport(timeout=self.timeout, guard=self.rule)
         try:
             answer = await transport.post(url, headers, body)
         except TransportError as exc:
@@ -794,6 +889,7 @@ class WebhookDispatcher:
         *,
         transport: WebhookTransport | None = None,
         allowed_hosts: Sequence[str] = (),
+        allow_loopback: bool = False,
         max_consecutive_errors: int = 7,
         max_attempts: int = 20,
         retry_base: float = 5.0,
@@ -815,7 +911,7 @@ class WebhookDispatcher:
         self.store = store
         self.clock = clock
         self.transport = transport
-        self.rule = TargetRule(allowed_hosts)
+        self.rule = TargetRule(allowed_hosts, allow_loopback=allow_loopback)
         self.max_consecutive_errors = max_consecutive_errors
         self.max_attempts = max_attempts
         self.retry_base = retry_base
@@ -846,7 +942,7 @@ class WebhookDispatcher:
         if self.transport is not None:
             yield self.transport
             return
-        transport = HttpxTransport(timeout=self.timeout)
+        transport = HttpxTransport(timeout=self.timeout, guard=self.rule)
         try:
             yield transport
         finally:

@@ -159,10 +159,19 @@ class SqlUnitOfWork:
                     log.exception("a commit listener failed")
 
 
+class Waiting:
+    """How many units of work are waiting for a connection of one pool (for /metrics)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 class _UnitOfWorkScope(AbstractAsyncContextManager[SqlUnitOfWork]):
     """``async with``: check out a connection, BEGIN, yield the unit of work, roll back."""
 
-    __slots__ = ("_conn", "_engine", "_inline", "_listeners", "_read_only")
+    __slots__ = ("_conn", "_engine", "_inline", "_listeners", "_read_only", "_waiting")
 
     def __init__(
         self,
@@ -171,11 +180,13 @@ class _UnitOfWorkScope(AbstractAsyncContextManager[SqlUnitOfWork]):
         read_only: bool,
         listeners: Sequence[CommitListener] = (),
         inline: Engine | None = None,
+        waiting: Waiting | None = None,
     ) -> None:
         self._engine = engine
         self._read_only = read_only
         self._listeners = listeners
         self._inline = inline
+        self._waiting = waiting
         self._conn: AsyncConnection | _InlineSqliteConnection | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -186,7 +197,15 @@ class _UnitOfWorkScope(AbstractAsyncContextManager[SqlUnitOfWork]):
             # the connection is checked out and BEGIN sent with the first statement.
             inline = self._conn = _InlineSqliteConnection(self._inline)
             return SqlUnitOfWork(cast(AsyncConnection, inline), read_only=self._read_only)
-        conn = await self._engine.connect()
+        waiting = self._waiting
+        if waiting is None:
+            conn = await self._engine.connect()
+        else:
+            waiting.count += 1
+            try:
+                conn = await self._engine.connect()
+            finally:
+                waiting.count -= 1
         self._conn = conn
         try:
             await conn.begin()
@@ -321,6 +340,11 @@ class _InlineSqliteConnection:
         return True
 
 
+def _checked_out(pool: Any) -> int:
+    counter = getattr(pool, "checkedout", None)
+    return int(counter()) if callable(counter) else 0
+
+
 def _sqlite_pragmas(dbapi_connection: Any, *, writer: bool) -> None:
     # Driver-level autocommit: we emit BEGIN ourselves (see the "begin" listeners).
     dbapi_connection.isolation_level = None
@@ -384,7 +408,16 @@ def _sqlite_inline_reader(url: URL, *, pool_size: int) -> Engine:
 class SqlDatabase:
     """The ``Database`` port on SQLite or PostgreSQL. Create with ``await SqlDatabase.open(url)``."""
 
-    __slots__ = ("_engines", "_inline_reader", "_listeners", "_reader", "_writer", "dialect")
+    __slots__ = (
+        "_engines",
+        "_inline_reader",
+        "_listeners",
+        "_read_waiting",
+        "_reader",
+        "_write_waiting",
+        "_writer",
+        "dialect",
+    )
 
     def __init__(
         self,
@@ -398,6 +431,8 @@ class SqlDatabase:
         self._engines = engines
         self._inline_reader = inline_reader
         self._listeners: list[CommitListener] = []
+        self._read_waiting = Waiting()
+        self._write_waiting = Waiting()
         self.dialect = writer.dialect.name
 
     @classmethod
@@ -439,11 +474,25 @@ class SqlDatabase:
 
     def read(self) -> _UnitOfWorkScope:
         """A read-only unit of work: writes raise ReadOnlyError (and the database refuses them too)."""
-        return _UnitOfWorkScope(self._reader, read_only=True, inline=self._inline_reader)
+        return _UnitOfWorkScope(
+            self._reader, read_only=True, inline=self._inline_reader, waiting=self._read_waiting
+        )
 
     def write(self) -> _UnitOfWorkScope:
         """A write unit of work; do not nest one inside another (the SQLite writer is a single connection)."""
-        return _UnitOfWorkScope(self._writer, read_only=False, listeners=self._listeners)
+        return _UnitOfWorkScope(
+            self._writer, read_only=False, listeners=self._listeners, waiting=self._write_waiting
+        )
+
+    def pool_stats(self) -> dict[str, tuple[int, int]]:
+        """Connections in use and units of work waiting for one, by pool ("writer", "reader";
+        PostgreSQL has one pool for both, reported as "writer")."""
+        writer = self._writer.pool
+        stats = {"writer": (_checked_out(writer), self._write_waiting.count + self._read_waiting.count)}
+        if self._inline_reader is not None:
+            stats["writer"] = (_checked_out(writer), self._write_waiting.count)
+            stats["reader"] = (_checked_out(self._inline_reader.pool), self._read_waiting.count)
+        return stats
 
     def on_events_committed(self, listener: CommitListener) -> None:
         """Call ``listener(newest_cursor)`` after every commit of a write unit of work that

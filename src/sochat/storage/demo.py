@@ -47,6 +47,9 @@ _ASSOCIATES = (
     ("tje1", "Tje1", "Tje One", "One, Tje", True),
     ("adm0", "Adm0", "Adm Zero", "Zero, Adm", False),
 )
+# The published demo logins: a server bound beyond loopback refuses to start while any
+# of them still works (cli.py), since everyone knows these passwords.
+DEMO_LOGINS = tuple((user, password) for user, password, *_ in _ASSOCIATES)
 
 _CONTACTS = (
     Contact(

@@ -79,6 +79,7 @@ class SqlIdempotencyRepository:
                     special_param=m.special_param,
                     when_posted=from_db_datetime(m.when_posted),
                     created_by=m.created_by,
+                    posted_by=m.posted_by,
                 )
         return IdempotencyRecord(row.fingerprint, message)
 

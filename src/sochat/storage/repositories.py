@@ -43,6 +43,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    false,
     func,
     or_,
     select,
@@ -337,6 +338,12 @@ class Statements:
         self.associate_set_presence = (
             update(a).where(a.c.id == bindparam("b_id")).values(chat_present=bindparam("b_present"))
         )
+        # A retired user also goes offline, so no chat is routed to them.
+        self.associate_set_deleted = (
+            update(a)
+            .where(a.c.id == bindparam("b_id"))
+            .values(deleted=bindparam("b_deleted"), chat_present=false())
+        )
 
         t = schema.chat_topic
         self.topic_get = select(*CHAT_TOPIC.columns).where(t.c.id == bindparam("id"))
@@ -530,6 +537,9 @@ class Statements:
             .where(it.c.associate_id == bindparam("b_associate_id"), it.c.revoked.is_(False))
             .values(revoked=true())
         )
+        self.ticket_purge = delete(it).where(
+            or_(it.c.expires_at <= bindparam("b_now"), it.c.revoked.is_(True))
+        )
 
         self.persons = by_ids(PERSON)
         self.contacts = by_ids(CONTACT)
@@ -662,6 +672,13 @@ class SqlAssociateRepository(_Repository):
         self._check_writable()
         result = await self._conn.execute(
             self._sql.associate_set_presence, {"b_id": associate_id, "b_present": present}
+        )
+        return result.rowcount == 1
+
+    async def set_deleted(self, associate_id: int, deleted: bool) -> bool:
+        self._check_writable()
+        result = await self._conn.execute(
+            self._sql.associate_set_deleted, {"b_id": associate_id, "b_deleted": deleted}
         )
         return result.rowcount == 1
 
@@ -927,6 +944,12 @@ class SqlTicketRepository(_Repository):
         """Revoke every live ticket of the associate; returns how many were revoked now."""
         self._check_writable()
         result = await self._conn.execute(self._sql.ticket_revoke_all, {"b_associate_id": associate_id})
+        return result.rowcount
+
+    async def purge(self, now: datetime) -> int:
+        """Delete expired and revoked tickets; returns how many."""
+        self._check_writable()
+        result = await self._conn.execute(self._sql.ticket_purge, {"b_now": to_db_datetime(now)})
         return result.rowcount
 
 

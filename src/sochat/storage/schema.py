@@ -410,6 +410,8 @@ chat_message = Table(
     # The ejuser that wrote it, -1 for the customer (not a foreign key for that reason).
     _int("created_by", -1),
     Column("when_posted", DateTime, nullable=False),
+    # The associate who posted it (an agent relaying a ToUser message); 0 = the server.
+    _int("posted_by"),
     # GetChatMessages(session, after=id) reads this range; also serves the cascade.
     Index("ix_chat_message_session_id_id", "session_id", "id"),
     # Message ids are a global polling cursor and must never go backwards or be reused.
@@ -529,6 +531,28 @@ idempotency_key = Table(
     # The message the first request created (NULL while that request is still running).
     _opt_int("message_id"),
     Column("created_at", DateTime, nullable=False, index=True),
+)
+
+rate_limit = Table(
+    "rate_limit",
+    metadata,
+    # A fixed-window counter shared by every process serving the database (services/ratelimit.py):
+    # the window is identified by its start (seconds since the epoch / window length).
+    Column("key", String(255), primary_key=True),
+    Column("window", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False, server_default="0"),
+    Column("expires_at", Double, nullable=False, index=True),
+)
+
+oidc_identity = Table(
+    "oidc_identity",
+    metadata,
+    # An OIDC user is bound to an associate by the immutable issuer + subject, never by a name.
+    Column("issuer", String(255), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column(
+        "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
 )
 
 ALL_TABLES = tuple(metadata.sorted_tables)

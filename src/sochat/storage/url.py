@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -43,3 +45,28 @@ def normalize_url(url: str | URL) -> URL:
 
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
+
+
+_SECRET_PARAMS = ("password", "passwd", "pwd", "secret", "token", "key", "sslpassword", "auth")
+
+
+def redact_url(url: str) -> str:
+    """``url`` for logs: the password of the user part and the values of query parameters
+    that can carry secrets (``?password=``, ``sslpassword``, ``token``...) become ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            creds, _, host = netloc.rpartition("@")
+            user = creds.split(":", 1)[0]
+            netloc = f"{user}:***@{host}"
+        query = urlencode(
+            [
+                (k, "***" if any(s in k.lower() for s in _SECRET_PARAMS) else v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            ],
+            safe="*",
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "(unparsable URL)"

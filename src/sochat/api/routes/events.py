@@ -38,6 +38,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -50,16 +51,16 @@ from starlette.websockets import WebSocket
 
 from sochat.api.context import Locale_, RequestContext, resolve_locale
 from sochat.api.errors import plain_error
-from sochat.api.http import JSON_ENCODER, Services, error_response
+from sochat.api.http import JSON_ENCODER, Services, error_response, session_cookie
 from sochat.api.presenters import Presenter
 from sochat.api.timezones import UnknownTimeZone, base_zone, format_datetime
-from sochat.auth.authenticator import SESSION_COOKIE, Principal
+from sochat.auth.authenticator import Principal
 from sochat.domain.crm import Associate
 from sochat.domain.events import EventName
-from sochat.errors import ChatError, InvalidInput, TooManyRequests
+from sochat.errors import ChatError, InvalidInput, TooManyRequests, Unauthenticated
 from sochat.i18n import Translator
 from sochat.push.hub import EventCursor
-from sochat.services.event_feed import EventItem, Subscription
+from sochat.services.event_feed import RIGHTS_SECONDS, EventItem, Subscription
 
 log = logging.getLogger("sochat.api")
 
@@ -169,7 +170,7 @@ async def _open(services: Services, conn: HTTPConnection, loc: Locale_, *, visit
             authorization = f"SOTicket {ticket}"
         principal = await services.auth.authenticate(
             authorization,
-            session_cookie=conn.cookies.get(SESSION_COOKIE),
+            session_cookie=session_cookie(conn),
             xsrf_header=headers.get("x-xsrf-token") or _query(conn, "xsrf"),
             app_token=headers.get("so-apptoken"),
             client=conn.client.host if conn.client else "",
@@ -239,12 +240,24 @@ Emit = Callable[[list[ChatEventEnvelope]], Awaitable[None]]
 async def _pump(
     services: Services, opened: Opened, emit: Emit, heartbeat: Callable[[], Awaitable[None]]
 ) -> None:
-    """Deliver the stream's events until cancelled (or until the agent loses access)."""
+    """Deliver the stream's events until cancelled (or until the agent loses access, or
+    their credential is revoked or expires: re-checked as often as rights are reloaded)."""
     presenter = Presenter(opened.ctx)
     timeout = services.settings.push_heartbeat_seconds
+    principal = opened.ctx.principal
+    agent = opened.sub.caller is not None
+    checked = time.monotonic()
     async with EventCursor(services.hub, services.feed, opened.sub, opened.position) as cursor:
         while True:
-            events = await cursor.next(timeout)
+            wait = timeout
+            if agent and principal.expires_at is not None:
+                left = (principal.expires_at - services.clock.now()).total_seconds()
+                wait = min(wait, max(left, 0.0) + 0.01)
+            events = await cursor.next(wait)
+            if agent and (not events or time.monotonic() - checked >= RIGHTS_SECONDS):
+                if not await services.auth.still_valid(principal):
+                    raise Unauthenticated("SR_AUTH_FAILED")
+                checked = time.monotonic()
             if not events:
                 await heartbeat()
                 continue

@@ -128,10 +128,17 @@ def webhook_from(bound: Bound[c.Webhook], base: Webhook, *, webhook_id: int) -> 
         "Description": "description",
     }
     changes: dict[str, Any] = {attr: getattr(v, wire) for wire, attr in scalars.items() if wire in sent}
+    # Secret and header values are write-only (reads show ""), so "" sent back by a
+    # read-modify-write keeps what is stored rather than wiping it.
+    if changes.get("secret") == "" and base.secret:
+        del changes["secret"]
     if "Events" in sent:
         changes["events"] = tuple(v.Events)
     if "Headers" in sent:
-        changes["headers"] = dict(v.Headers)
+        stored = {k.lower(): val for k, val in base.headers.items()}
+        changes["headers"] = {
+            k: (val if val != "" else stored.get(k.lower(), "")) for k, val in v.Headers.items()
+        }
     if "Properties" in sent:
         changes["properties"] = dict(v.Properties)
     if "ErrorEmails" in sent:
@@ -155,10 +162,11 @@ def present(ctx: RequestContext, view: WebhookView) -> c.Webhook:
         Name=h.name,
         Events=list(h.events),
         TargetUrl=h.target_url,
-        Secret=h.secret,
+        # Write-only: a secret or an Authorization header value is never read back.
+        Secret="",
         State=enum_name(h.state),
         Type=h.type,
-        Headers=dict(h.headers),
+        Headers=dict.fromkeys(h.headers, ""),
         Properties=dict(h.properties),
         Registered=p.date(h.registered_at),
         RegisteredAssociate=p.associate(view.registered_by),
