@@ -51,7 +51,9 @@ def _users(url: str) -> str:
 
 def test_db_reset_empties_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'reset.db'}"
-    added = runner.invoke(app, ["user", "add", "bob", "--password", "Bobb", "--database", url])
+    added = runner.invoke(
+        app, ["user", "add", "bob", "--password-stdin", "--database", url], input="Qx7-lamp-river-93\n"
+    )
     assert added.exit_code == 0, added.output
     assert "bob" in _users(url)
 

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.anyio
 
 NON_API: dict[str, str] = {
     "/": "the landing page: links for people to the docs page, the console and the demo",
+    "/api/v1/docs/{name}": "the docs page's own files (Swagger UI)",
     "/console": "the agent console (HTML, scripts, styles)",
     "/demo": "the demo page with the chat widget",
     "/admin": "the administration pages",
