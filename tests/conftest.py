@@ -10,6 +10,7 @@ PostgreSQL its tables are truncated before each test instead of recreating the d
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import uuid
@@ -24,11 +25,65 @@ from sqlalchemy.engine import make_url
 from sochat.storage.database import SqlDatabase
 from sochat.storage.migrate import upgrade
 from sochat.storage.schema import metadata
+from tests.reliability import figures
 
 PG_URL = os.environ.get("SOCHAT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # Set once the first module fails to reach PostgreSQL, so later modules skip at once.
 _pg_unreachable: str | None = None
+
+
+# --------------------------------------------------------------------------- slow tests
+# Files (or test ids) that take many seconds: real server processes, exhaustive probes,
+# property runs. `./scripts/test --quick` leaves them out (with PostgreSQL, Node and the
+# browser); the whole run and CI keep them. A test can also say @pytest.mark.slow itself.
+SLOW = (
+    "tests/reliability/",
+    "tests/security/",
+    "tests/push/test_cross_process.py",
+    "tests/webhooks/test_hostile.py",
+    "tests/webhooks/test_concurrency.py",
+    "tests/api/test_seed_endpoint.py::test_failed_logins_are_rate_limited",
+    "tests/test_patch.py::test_merge_patch_matches_rfc_7396",
+    "tests/test_quickstart.py",
+    "tests/storage/test_claim_races.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
+# --------------------------------------------------------------------------- figures under xdist
+# The security and reliability suites report figures (tests/reliability/figures.py). Under
+# pytest-xdist they are collected in the workers: each hands its figures to the controller
+# at the end, which prints them all in the terminal summary.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["sochat_figures"] = json.dumps(figures.FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    raw = getattr(node, "workeroutput", {}).get("sochat_figures")
+    for suite, found in (json.loads(raw) if raw else {}).items():
+        figures.FIGURES[suite].extend(found)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if getattr(terminalreporter.config, "workerinput", None) is not None:
+        return
+    for suite in sorted(figures.FIGURES):
+        found = figures.lines(suite)
+        if found:
+            terminalreporter.section(f"sochat {suite} figures")
+            for line in found:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

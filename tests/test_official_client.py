@@ -6,6 +6,7 @@ each test sends it a JSON script of agent calls and gets one JSON document back.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.node
 NODE_DIR = Path(__file__).parent / "node"
 RUN_MJS = NODE_DIR / "run.mjs"
 CLIENT_PKG = NODE_DIR / "node_modules" / "@superoffice" / "webapi"
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 120.0  # generous: xdist workers and a busy machine slow start-up down
 
 # enums.md 2.1
 CHAT_SESSION_STATUS_NAMES = frozenset(
@@ -99,21 +100,27 @@ def node_client() -> Path:
     npm = shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("Node.js and npm are needed to run the official @superoffice/webapi client")
-    if not CLIENT_PKG.is_dir():
-        command = [npm, "ci"] if (NODE_DIR / "package-lock.json").is_file() else [npm, "install"]
-        proc = subprocess.run(
-            [*command, "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if proc.returncode != 0 or not CLIENT_PKG.is_dir():
-            pytest.fail(
-                f"{' '.join(command)} failed in {NODE_DIR} (exit {proc.returncode}):\n"
-                f"{proc.stdout}\n{proc.stderr}"
+    if CLIENT_PKG.is_dir():
+        return NODE_DIR
+    # xdist workers may get here together: one installs under the lock, the others wait and
+    # find the package (scripts/test installs it before pytest starts, so this is rare).
+    with (NODE_DIR / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not CLIENT_PKG.is_dir():
+            command = [npm, "ci"] if (NODE_DIR / "package-lock.json").is_file() else [npm, "install"]
+            proc = subprocess.run(
+                [*command, "--no-audit", "--no-fund"],
+                cwd=NODE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
             )
+            if proc.returncode != 0 or not CLIENT_PKG.is_dir():
+                pytest.fail(
+                    f"{' '.join(command)} failed in {NODE_DIR} (exit {proc.returncode}):\n"
+                    f"{proc.stdout}\n{proc.stderr}"
+                )
     return NODE_DIR
 
 

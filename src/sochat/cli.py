@@ -27,20 +27,47 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus-client (sochat/metrics.py)
 
-app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="sochat: SuperOffice-compatible chat server"
-)
-db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-user_app = typer.Typer(no_args_is_help=True, help="Users (associates).")
-ticket_app = typer.Typer(no_args_is_help=True, help="SOTickets.")
+
+UserName = Annotated[str, typer.Argument(metavar="NAME", help="The user name (login).")]
+
+
+def _typer(text: str, *, add_completion: bool = True) -> typer.Typer:
+    # Plain help (no rich panels): rich help shows a <bool>/<str> type column on every option.
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=text, add_completion=add_completion)
+
+
+app = _typer("sochat: SuperOffice-compatible chat server", add_completion=False)
+db_app = _typer("Database schema.")
+user_app = _typer("Users (associates).")
+ticket_app = _typer("SOTickets.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(ticket_app, name="ticket")
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _default(name: str) -> object:
+    """A setting's built-in default, for the help texts (options default to None so that the
+    SOCHAT_ variables still apply when an option is not given)."""
+    spec = Settings.__dataclass_fields__[name]
+    return spec.default_factory() if callable(spec.default_factory) else spec.default
+
+
+def _env_help(text: str, name: str, shown: object = None) -> str:
+    value = _default(name) if shown is None else shown
+    return f"{text} [default: {value}; env {ENV_PREFIX}{name.upper()}]"
+
+
 DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", help="SQLAlchemy-style URL (sqlite:///file.db, postgresql://...).")
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        help=_env_help(
+            "sqlite:///file.db or postgresql://user:pass@host/db.", "database_url", "sqlite:///./sochat.db"
+        ),
+    ),
 ]
 
 
@@ -92,15 +119,19 @@ def _root(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help=_env_help("Address to listen on.", "host"))
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help=_env_help("Port to listen on.", "port"))
+    ] = None,
     database: DatabaseOpt = None,
     demo: Annotated[
         bool,
         typer.Option(
             "--demo",
             help="Development only: load demo data (users with published passwords) into an empty "
-            "database and allow webhooks to loopback.",
+            "database and allow webhooks to loopback. [env SOCHAT_DEMO]",
         ),
     ] = False,
     allow_public_demo: Annotated[
@@ -111,9 +142,16 @@ def serve(
             "loopback (never in production).",
         ),
     ] = False,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (PostgreSQL only).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(metavar="N", help=_env_help("Worker processes (PostgreSQL only).", "workers")),
+    ] = None,
     root_path: Annotated[
-        str | None, typer.Option(help="Also serve under this prefix, e.g. /SuperOffice.")
+        str | None,
+        typer.Option(
+            metavar="PREFIX",
+            help=_env_help("Also serve under this prefix, e.g. /SuperOffice.", "root_path", "none"),
+        ),
     ] = None,
 ) -> None:
     """Run the HTTP server (migrates the schema first)."""
@@ -240,6 +278,32 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
     console.print("Database is up to date.")
 
 
+@db_app.command("reset")
+def db_reset(
+    database: DatabaseOpt = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo data afterwards.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Empty the database: every chat, topic, user, ticket and webhook goes; the schema is
+    created again. `./scripts/serve` loads the demo data into it again."""
+    from sochat.storage.migrate import reset
+
+    settings = _settings(database_url=database, demo=demo or None)
+    shown = _shown_url(settings.database_url)
+    if not yes and not typer.confirm(f"Delete everything in {shown}?"):
+        raise typer.Exit(1)
+    asyncio.run(reset(settings.database_url))
+    console.print(f"Database {shown} is empty.")
+    if settings.demo:
+        asyncio.run(_prepare(settings))
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @contextlib.contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on a terminal; nothing at all when output goes to a script or file."""
@@ -331,7 +395,10 @@ def _password(password: str | None, from_stdin: bool, user_name: str) -> str:
 
 
 PasswordOpt = Annotated[
-    str | None, typer.Option(help="Discouraged (visible in the process list); prompted for when omitted.")
+    str | None,
+    typer.Option(
+        metavar="TEXT", help="Discouraged (visible in the process list); prompted for when omitted."
+    ),
 ]
 PasswordStdinOpt = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
@@ -340,10 +407,10 @@ PasswordStdinOpt = Annotated[
 
 @user_app.command("add")
 def user_add(
-    user_name: str,
+    user_name: UserName,
     password: PasswordOpt = None,
     password_stdin: PasswordStdinOpt = False,
-    full_name: Annotated[str, typer.Option(help="Full name.")] = "",
+    full_name: Annotated[str, typer.Option(metavar="TEXT", help="Full name.")] = "",
     agent: Annotated[bool, typer.Option(help="Give a chat licence.")] = True,
     admin: Annotated[bool, typer.Option(help="May configure chat topics.")] = False,
     database: DatabaseOpt = None,
@@ -366,7 +433,7 @@ def user_add(
 
 @user_app.command("passwd")
 def user_passwd(
-    user_name: str,
+    user_name: UserName,
     password: PasswordOpt = None,
     password_stdin: PasswordStdinOpt = False,
     database: DatabaseOpt = None,
@@ -385,7 +452,7 @@ def user_passwd(
 
 
 @user_app.command("disable")
-def user_disable(user_name: str, database: DatabaseOpt = None) -> None:
+def user_disable(user_name: UserName, database: DatabaseOpt = None) -> None:
     """Retire a user: no login by any scheme, all their tickets revoked, open streams closed."""
     from sochat.services import users
 
@@ -400,7 +467,7 @@ def user_disable(user_name: str, database: DatabaseOpt = None) -> None:
 
 @user_app.command("link-oidc")
 def user_link_oidc(
-    user_name: str,
+    user_name: UserName,
     subject: Annotated[str, typer.Option("--subject", help="The token's `sub` claim, exactly.")],
     issuer: Annotated[
         str | None, typer.Option("--issuer", help="The token's `iss` (default SOCHAT_OIDC_ISSUER).")
@@ -451,7 +518,11 @@ def _yn(value: bool) -> str:
 @app.command()
 def purge(
     days: Annotated[
-        int | None, typer.Option(help="Purge sessions ended more than DAYS ago (0 keeps them).")
+        int | None,
+        typer.Option(
+            metavar="DAYS",
+            help=_env_help("Purge sessions ended more than DAYS ago (0 keeps them).", "retention_days"),
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be removed.")] = False,
     database: DatabaseOpt = None,
@@ -497,9 +568,15 @@ def purge(
 
 @ticket_app.command("issue")
 def ticket_issue(
-    user_name: str,
+    user_name: UserName,
     hours: Annotated[
-        float | None, typer.Option(help="Lifetime in hours (default SOCHAT_TICKET_TTL_SECONDS).")
+        float | None,
+        typer.Option(
+            metavar="HOURS",
+            help=_env_help(
+                "Lifetime in hours.", "ticket_ttl_seconds", f"{Settings().ticket_ttl_seconds // 3600}"
+            ),
+        ),
     ] = None,
     database: DatabaseOpt = None,
 ) -> None:
@@ -518,8 +595,10 @@ def ticket_issue(
 
 @ticket_app.command("revoke")
 def ticket_revoke(
-    ticket: Annotated[str | None, typer.Argument(help="The ticket to revoke.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Revoke every ticket of this user.")] = None,
+    ticket: Annotated[str | None, typer.Argument(metavar="TICKET", help="The ticket to revoke.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="NAME", help="Revoke every ticket of this user.")
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Revoke a SOTicket, or with --user every ticket of a user."""

@@ -16,7 +16,8 @@ codes. Messages are resource ids with parameters, translated at the edge.
     ├── Conflict              the state does not allow the change (e.g. JSON Patch test failed)
     ├── PreconditionFailed    If-Unmodified-Since violated
     ├── InvalidTransition     the chat state machine refuses the move
-    └── ServiceUnavailable    a service sochat depends on (the mail server) is off or down
+    ├── ServiceUnavailable    a service sochat depends on (the mail server) is off or down
+    └── NothingToDo           a valid call with nothing to do: the wire answers null
 """
 
 from __future__ import annotations
@@ -111,3 +112,17 @@ class ServiceUnavailable(ChatError):
     code = "service_unavailable"
     error_type = "SoServiceUnavailableException"
     msgid = "SR_SERVICE_UNAVAILABLE"
+
+
+class NothingToDo(ChatError):
+    """A valid call that has nothing to do (a pick-up of a session that is not queued, an
+    empty queue). The wire answers ``null`` as NetServer does; ``reason`` is the short code
+    the API puts in the ``X-Sochat-Null-Reason`` header and the log (docs/quickstart.md)."""
+
+    code = "nothing_to_do"
+    error_type = "SoNothingToDo"
+    msgid = "SR_NOT_FOUND"
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(self.msgid, **params)
+        self.reason = reason

@@ -1,8 +1,9 @@
 """Real-browser fixtures: a sochat server, a second origin for host pages, headless Chromium.
 
 Playwright's sync API drives Debian's Chromium (``scripts/browser-up`` installs it). Each
-xdist worker starts its own server and browser once (session scope); tests get a fresh
-browser context each, so cookies and storage never leak between tests.
+xdist worker starts its own server once (session scope) and a browser per test module
+(see ``playwright`` below); tests get a fresh browser context each, so cookies and
+storage never leak between tests.
 """
 
 from __future__ import annotations
@@ -89,7 +90,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps its own asyncio loop marked as
+# running in this thread while it is started, and every anyio test after it on the same
+# xdist worker would fail ("Cannot run the event loop while another loop is running").
+# Stopping it at the end of each browser module gives the thread back.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/browser-up")
@@ -97,7 +102,7 @@ def playwright() -> Iterator[Playwright]:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     b = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     try:

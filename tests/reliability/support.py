@@ -36,7 +36,7 @@ TJE0 = basic("tje0", "Tje0")  # chat agent + chat administrator
 TJE1 = basic("tje1", "Tje1")  # chat agent + chat administrator
 ADM0 = basic("adm0", "Adm0")  # no chat licence
 AGENT_PATH = "/api/v1/Agents/Chat/"
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 120.0  # generous: xdist workers and a busy machine slow start-up down
 
 # The tables whose rows a refused request must never change (plus memberships and users).
 WATCHED_TABLES = ("chat_session", "chat_message", "chat_topic", "chat_topic_user", "associate")

@@ -21,6 +21,7 @@ from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, in
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.observe import ObserveMiddleware
 from sochat.api.openapi import build_openapi
+from sochat.api.openapi_side import add_side
 from sochat.api.routes import (
     agents_chat,
     chat_session,
@@ -77,13 +78,14 @@ def build_routes(services: Services) -> list[BaseRoute]:
     table = endpoint_table(services)
     index = [(e.verb, e.path, e.summary) for e in table]
     spec = JSON_ENCODER.encode(
-        build_openapi(table, server_url=services.settings.root_path or "/", version=__version__)
+        add_side(build_openapi(table, server_url=services.settings.root_path or "/", version=__version__))
     )
 
     def openapi(request: Request) -> Response:
         return Response(spec, media_type="application/json; charset=utf-8")
 
     routes: list[BaseRoute] = [
+        Route("/", meta.landing, methods=["GET"]),
         _route("/api", meta.api_info, ["GET"]),
         _route("/api/v1", meta.v1_index(index), ["GET"]),  # type: ignore[arg-type]
         _route("/api/v1/openapi.json", openapi, ["GET"]),

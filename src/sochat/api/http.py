@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
-from urllib.parse import parse_qsl
 
 import msgspec
 from starlette.requests import HTTPConnection, Request
@@ -32,6 +31,7 @@ from sochat.errors import (
     ChatError,
     InvalidInput,
     NotFound,
+    NothingToDo,
     TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
@@ -203,10 +203,12 @@ def endpoint(
             return error_response(
                 exc, tr, fmt, content_type, {"retry-after": str(max(1, int(exc.retry_after + 0.999)))}
             )
+        except NothingToDo as exc:
+            return _null(request, exc.reason, exc.params, fmt, content_type, tz.code, root)
         except NotFound as exc:
             if style == "agent":
                 # Agents answer "nothing" with JSON null, never with an empty body.
-                return _respond(None, fmt, content_type, 200, {"so-timezone": tz.code}, root)
+                return _null(request, "not-found", exc.params, fmt, content_type, tz.code, root)
             return error_response(exc, tr, fmt, content_type, {"so-timezone": tz.code})
         except ChatError as exc:
             return error_response(exc, tr, fmt, content_type, {"so-timezone": tz.code})
@@ -215,6 +217,32 @@ def endpoint(
         return _respond(value, fmt, content_type, 200, {"so-timezone": tz.code}, root)
 
     return run
+
+
+NULL_REASON_HEADER = "x-sochat-null-reason"
+
+
+def _null(
+    request: Request,
+    reason: str,
+    params: dict[str, object],
+    fmt: Format,
+    content_type: str,
+    tz_code: str,
+    root: str | None,
+) -> Response:
+    """``null`` as NetServer answers it, with the reason in a header and the log, so a
+    stalled walkthrough says why (docs/quickstart.md, "When an answer is null")."""
+    detail = "; ".join([reason, *(f"{k}={_header_safe(v)}" for k, v in params.items())])
+    log.info("%s %s answers null: %s", request.method, request.url.path, detail)
+    headers = {"so-timezone": tz_code, NULL_REASON_HEADER: detail}
+    return _respond(None, fmt, content_type, 200, headers, root)
+
+
+def _header_safe(value: object) -> str:
+    # Ids and status names only; anything else is cut to printable ASCII.
+    text = str(value)
+    return "".join(ch for ch in text if 32 < ord(ch) < 127 and ch not in ";,")[:64]
 
 
 def session_cookie_name(scheme: str) -> str:
@@ -239,10 +267,15 @@ JSON_TYPES = ("application/json", "text/json", "application/json-patch+json", "a
 XML_TYPES = ("application/xml", "text/xml")
 
 
+EXPECTED_TYPES = "application/json or application/xml"
+
+
 async def read_body(request: Request) -> object:
     """The decoded body: ``None`` for no body or a JSON ``null``; dict/list/str/number
     otherwise. JSON is assumed when no Content-Type is given (browsers drop it on
-    bodiless posts). Size limits are enforced before this runs (see limits.py)."""
+    bodiless posts). Anything else, form encoding (curl's ``-d`` default) included, is a
+    415 naming the expected types. Size limits are enforced before this runs (see
+    limits.py)."""
     raw = await request.body()
     if not raw.strip():
         return None
@@ -259,9 +292,4 @@ async def read_body(request: Request) -> object:
             return decode_xml(raw)[1]
         except XmlDecodeError as exc:
             raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
-    if ctype == "application/x-www-form-urlencoded":
-        try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidInput("SR_MALFORMED_BODY", detail=str(exc)) from None
-    raise UnsupportedMediaType("SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype)
+    raise UnsupportedMediaType("SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype, expected=EXPECTED_TYPES)

@@ -190,6 +190,7 @@ class _Builder:
         op: dict[str, Any] = {
             "operationId": self._operation_id(ep, path),
             "summary": ep.summary,
+            "description": ep.description or describe(ep),
             "tags": [ep.tag or _default_tag(path)],
             "parameters": self._parameters(ep, path),
         }
@@ -289,6 +290,7 @@ class _Builder:
             if ep.nullable:
                 schema = {"anyOf": [schema, {"type": "null"}]}
                 ok["description"] += " (`null` when nothing was found)"
+                ok["headers"] = {NULL_REASON_HEADER: copy.deepcopy(NULL_REASON)}
             ok["content"] = _media(RESPONSE_MEDIA_TYPES, schema, ep.xml_root)
         responses[str(ep.status)] = ok
         errors = set(ep.errors)
@@ -362,6 +364,51 @@ class _Builder:
             }
             for key, name, text in headers
         }
+
+
+NULL_REASON_HEADER = "X-Sochat-Null-Reason"
+NULL_REASON: dict[str, Any] = {
+    "description": "Only on a `null` answer: why, as a short code with details, e.g. "
+    "`not-in-queue; id=7; status=PreChatForm` (docs/quickstart.md lists the codes).",
+    "schema": {"type": "string"},
+}
+
+
+def describe(ep: Endpoint) -> str:
+    """A description from the row itself, for operations that carry none of their own."""
+    parts: list[str] = []
+    if ep.style == "agent":
+        method = ep.path.rstrip("/").rsplit("/", 1)[-1]
+        client = method[:1].lower() + method[1:] + "Async"
+        if ep.body_members:
+            args = ", ".join(f"`{name}`" for name in ep.body_members)
+            parts.append(f"Arguments in a JSON (or XML) object: {args}; member names match in any case.")
+        elif any(p.location == "query" and p.required for p in ep.params):
+            parts.append("The id goes in the query string; the body is empty or a JSON `null`.")
+        else:
+            parts.append("No arguments; the body is empty or a JSON `null`.")
+        parts.append(f"The official client calls it as `ChatAgent.{client}()`.")
+        if ep.nullable:
+            parts.append(
+                "Answers `null` where the REST door answers 404 (no such id, or not visible to the "
+                f"caller) and where there is nothing to do; `{NULL_REASON_HEADER}` says which."
+            )
+    else:
+        if ep.body is not None or ep.verb in ("PUT", "PATCH"):
+            parts.append("The body may be JSON or XML (`Content-Type`); other types are answered with 415.")
+        if ep.nullable:
+            parts.append(f"Answers `null` when there is nothing to do; `{NULL_REASON_HEADER}` says why.")
+        elif any(p.location == "path" for p in ep.params) or "{" in ep.path:
+            parts.append("An unknown id, or one the caller may not see, is a 404 with an `ErrorInfo` body.")
+    if ep.status == 204:
+        parts.append("Answers 204 No Content on success.")
+    else:
+        parts.append("Answers JSON or XML as `Accept` (or `$format`) asks.")
+    if 403 in ep.errors:
+        parts.append("403 when the caller's rights do not allow it.")
+    if 409 in ep.errors:
+        parts.append("409 when the chat's state or a concurrent change does not allow it.")
+    return " ".join(parts)
 
 
 def _media(media_types: Iterable[str], schema: dict[str, Any], xml_root: str | None) -> dict[str, Any]:

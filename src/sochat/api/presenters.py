@@ -15,7 +15,7 @@ from sochat.api import carriers as c
 from sochat.api.context import RequestContext
 from sochat.api.fieldprops import field_properties, table_right
 from sochat.api.timespan import format_timespan
-from sochat.api.timezones import format_datetime, location_by_id
+from sochat.api.timezones import format_datetime, format_minute, location_by_id
 from sochat.domain import crm
 from sochat.domain.enums import CHAT_SESSION_FLAGS, WIDGET_REQUIRED_FIELDS, enum_name
 from sochat.domain.message import ChatMessage
@@ -39,6 +39,9 @@ class Presenter:
 
     def date(self, value: datetime | None) -> str:
         return format_datetime(value, self.ctx.tz)
+
+    def minute(self, value: datetime | None) -> str:
+        return format_minute(value, self.ctx.tz)
 
     # -- nested summaries ---------------------------------------------------
 
@@ -487,7 +490,8 @@ class Presenter:
         entity = self.chat_topic(view, cls=c.ChatTopicEntityWithLinks)
         assert isinstance(entity, c.ChatTopicEntityWithLinks)
         base = f"{self.ctx.base_url}/api/v1/ChatTopic"
-        entity._Links = {"Self": f"{base}/{view.topic.topic_id}", "Archive": base}
+        # There is no GET list of all topics (the spec has none): Archive is the caller's topics.
+        entity._Links = {"Self": f"{base}/{view.topic.topic_id}", "Archive": f"{base}/ForCurrentUser"}
         return entity
 
     def topic_agent(self, view: MemberView) -> c.ChatTopicAgent:

@@ -584,6 +584,18 @@ def _offset_suffix(offset: timedelta) -> str:
     return f"{'-' if seconds < 0 else '+'}{hours:02d}:{rest // 60:02d}"
 
 
+def format_minute(value: datetime | None, tz: TimeZoneRequest) -> str:
+    """A date as people read it in a transcript: ``yyyy-MM-dd HH:mm`` in the request's zone
+    (decisions.md 31); empty when unset."""
+    if value is None or value.year == 1 or value.tzinfo is None:
+        return ""
+    try:
+        local = value.astimezone(tz.zone)
+    except OverflowError:
+        local = value.astimezone(UTC)
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def format_datetime(value: datetime | None, tz: TimeZoneRequest) -> str:
     """Write a UTC-aware datetime as SuperOffice does: ``yyyy-MM-ddTHH:mm:ss[.fffffff][offset]``."""
     # Runs for every date of every response: stays on C-level datetime methods.

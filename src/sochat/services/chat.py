@@ -28,7 +28,7 @@ from sochat.domain.rights import (
 from sochat.domain.session import Action, Availability, ChatSession, SystemNote
 from sochat.domain.topic import ChatTopic, TopicMembership
 from sochat.domain.transcript import TranscriptLabels, render_html, render_plain
-from sochat.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sochat.errors import Conflict, Forbidden, InvalidInput, NotFound, NothingToDo
 from sochat.i18n import Translator
 from sochat.services.keys import hash_session_key, new_session_key
 from sochat.services.ports import Clock, Database, UnitOfWork
@@ -460,27 +460,30 @@ class ChatService:
 
     # -- the queue ----------------------------------------------------------
 
-    async def pick_up(self, caller: Associate, session_id: int) -> SessionView | None:
-        """T5: answer a queued session. None when it is not (or no longer) in the queue; the
-        database claim guarantees a single owner when agents race."""
+    async def pick_up(self, caller: Associate, session_id: int) -> SessionView:
+        """T5: answer a queued session. NothingToDo (null on the wire) when it is not (or no
+        longer) in the queue; the database claim guarantees a single owner when agents race."""
         now = self.clock.now()
         async with self.db.write() as uow:
             s, _ = await self._load(uow, caller, session_id)
             membership = await self._membership(uow, caller, s.topic_id)
             if not (caller.is_chat_admin or (membership and membership.can_respond)):
                 raise Forbidden("SR_CHAT_NO_RESPOND_RIGHT")
-            if s.status != ChatSessionStatus.InQueue or s.chatbot_is_active:
-                return None
+            if s.status != ChatSessionStatus.InQueue:
+                raise NothingToDo("not-in-queue", id=session_id, status=s.status.name)
+            if s.chatbot_is_active:
+                raise NothingToDo("bot-active", id=session_id)
             claimed = await self._claim(uow, caller, s, now)
             if claimed is None:
-                return None
+                raise NothingToDo("taken", id=session_id)
             view = await self._view(uow, caller, claimed)
             await uow.commit()
             return view
 
-    async def pick_up_first(self, caller: Associate) -> SessionView | None:
-        """T6: the oldest queued session among the topics the caller answers in; None when the
-        queue is empty. Losing a race on one session moves on to the next."""
+    async def pick_up_first(self, caller: Associate) -> SessionView:
+        """T6: the oldest queued session among the topics the caller answers in; NothingToDo
+        (null on the wire) when the queue is empty. Losing a race on one session moves on to
+        the next."""
         now = self.clock.now()
         async with self.db.write() as uow:
             memberships = await uow.topics.memberships_of(caller.associate_id)
@@ -493,7 +496,7 @@ class ChatService:
                     view = await self._view(uow, caller, claimed)
                     await uow.commit()
                     return view
-            return None
+            raise NothingToDo("queue-empty", topics=len(topic_ids))
 
     async def _claim(
         self, uow: UnitOfWork, caller: Associate, s: ChatSession, now: datetime
@@ -723,6 +726,7 @@ class ChatService:
             elif s.is_ended:
                 raise InvalidInput("SR_CHAT_SESSION_ENDED", id=session_id)
             s = await self._save(uow, before, s, now, caller.associate_id)
+            author = m.author or await self._default_author(uow, caller, before, action)
             stored = await self._message(
                 uow,
                 s,
@@ -731,7 +735,7 @@ class ChatService:
                     session_id=session_id,
                     type=m.type,
                     message=m.message,
-                    author=m.author[:255],
+                    author=author[:255],
                     special_type=m.special_type,
                     special_param=m.special_param[:255],
                     # Server time: a client-chosen date would let a message be backdated.
@@ -748,6 +752,19 @@ class ChatService:
                 await uow.idempotency.complete(caller.associate_id, idempotency_key, stored.message_id)
             await uow.commit()
             return stored
+
+    async def _default_author(
+        self, uow: UnitOfWork, caller: Associate, s: ChatSession, action: Action | None
+    ) -> str:
+        """Who a message without an Author is shown as: the agent as the welcome message names
+        them, the topic's bot, or the customer by name (else alias). System notes keep none."""
+        if action == Action.CUSTOMER_MESSAGE:
+            return s.customer_name or s.customer_alias
+        if action == Action.AGENT_MESSAGE:
+            return _display_name(caller, await self._topic(uow, s.topic_id))
+        if action == Action.BOT_MESSAGE:
+            return (await self._topic(uow, s.topic_id)).bot_settings.bot_name
+        return ""
 
     async def transcript(
         self,

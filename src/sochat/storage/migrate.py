@@ -103,6 +103,13 @@ async def downgrade(url: str, revision: str) -> None:
     await _run(url, lambda conn: command.downgrade(alembic_config(conn), revision))
 
 
+async def reset(url: str) -> None:
+    """Empty the database: every migration undone (all of sochat's tables dropped), then
+    redone. Nothing else in the database is touched."""
+    await downgrade(url, "base")
+    await upgrade(url)
+
+
 async def current_revision(url: str) -> str | None:
     """The revision the database is at; None for an unmigrated database."""
     heads: list[str | None] = []

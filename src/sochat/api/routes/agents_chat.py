@@ -27,6 +27,7 @@ from sochat.api.routes.args import (
     member_str,
     query_int,
 )
+from sochat.api.routes.chat_session import PICKUP_DESCRIPTION
 from sochat.api.routes.chat_topic import agent_list
 from sochat.api.routes.spec import Endpoint, Param
 from sochat.errors import InvalidInput, MissingParameter, NotFound
@@ -88,15 +89,15 @@ def endpoints(services: Services) -> list[Endpoint]:
             await chat.reject_transfer(me(ctx), member_int(a, "chatSessionId"))
         )
 
-    async def pick_up(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pick_up(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         a = await _args(request)
         view = await chat.pick_up(me(ctx), member_int(a, "chatSessionId"))
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
-    async def pick_up_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pick_up_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         await read_body(request)
         view = await chat.pick_up_first(me(ctx))
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
     async def reset(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         a = await _args(request)
@@ -109,7 +110,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             member_int(a, "chatSessionId"),
             html=member_bool(a, "html", False),
             tr=ctx.tr,
-            stamp=Presenter(ctx).date,
+            stamp=Presenter(ctx).minute,
         )
 
     async def get_messages(request: Request, ctx: RequestContext) -> list[c.ChatMessage]:
@@ -182,10 +183,13 @@ def endpoints(services: Services) -> list[Endpoint]:
         p = Presenter(ctx)
         return [p.topic_agent(v) for v in await topics.members(me(ctx), member_int(a, "chatTopicId"))]
 
-    async def topic_member(request: Request, ctx: RequestContext) -> c.ChatTopicAgent | None:
+    async def topic_member(request: Request, ctx: RequestContext) -> c.ChatTopicAgent:
         a = await _args(request)
-        view = await topics.member(me(ctx), member_int(a, "chatTopicId"), member_str(a, "username"))
-        return Presenter(ctx).topic_agent(view) if view else None
+        username = member_str(a, "username")
+        view = await topics.member(me(ctx), member_int(a, "chatTopicId"), username)
+        if view is None:
+            raise NotFound("SR_NOT_FOUND", entity="ChatTopicAgent", id=username)
+        return Presenter(ctx).topic_agent(view)
 
     def _agent(a: Any) -> c.ChatTopicAgent:
         raw = member(a, "useragent")
@@ -308,7 +312,13 @@ def endpoints(services: Services) -> list[Endpoint]:
             "PickUpChatSession",
             pick_up,
             "Pick up a queued session (null when not in the queue)",
-            {"body_members": sid, "response": session, "nullable": True, "errors": (403,)},
+            {
+                "body_members": sid,
+                "response": session,
+                "nullable": True,
+                "errors": (403,),
+                "description": PICKUP_DESCRIPTION,
+            },
         ),
         (
             "PickUpFirstChatSession",

@@ -25,6 +25,13 @@ from sochat.api.routes.spec import ODATA, SELECT, Endpoint, Param
 from sochat.errors import InvalidInput
 
 SESSION = "/api/v1/ChatSession"
+PICKUP_DESCRIPTION = (
+    "The session becomes the caller's (status UserLast, a rank among their chats; the topic's welcome "
+    "message is written on their behalf). Only a session in `InQueue` can be picked up: otherwise the "
+    "answer is `null`, and `X-Sochat-Null-Reason` says why (`not-in-queue; status=PreChatForm` means "
+    "the visitor has not sent the pre-chat form yet; `taken` that another agent was faster). "
+    "403 when the caller cannot respond in the session's topic."
+)
 ID = Param("id", "path", int, description="ChatSessionId")
 SID = Param("chatSessionId", "path", int, description="ChatSessionId")
 
@@ -97,13 +104,13 @@ def endpoints(services: Services) -> list[Endpoint]:
         view = await chat.reject_transfer(ctx.principal.associate, path_int(request, "chatSessionId"))
         return Presenter(ctx).session_view(view)
 
-    async def pickup(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pickup(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.pick_up(ctx.principal.associate, path_int(request, "chatSessionId"))
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
-    async def pickup_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity | None:
+    async def pickup_first(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.pick_up_first(ctx.principal.associate)
-        return Presenter(ctx).session_view(view) if view else None
+        return Presenter(ctx).session_view(view)
 
     async def reset(request: Request, ctx: RequestContext) -> c.ChatSessionEntity:
         view = await chat.reset(ctx.principal.associate, path_int(request, "chatSessionId"))
@@ -116,7 +123,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             path_int(request, "chatSessionId"),
             html=query_bool(request, "html", False),
             tr=ctx.tr,
-            stamp=p.date,
+            stamp=p.minute,
         )
 
     async def messages(request: Request, ctx: RequestContext) -> list[c.ChatMessage]:
@@ -188,6 +195,9 @@ def endpoints(services: Services) -> list[Endpoint]:
             "Pick up the first chat session in the queue",
             response=entity,
             nullable=True,
+            description="The oldest queued session of the topics where the caller can respond becomes "
+            "the caller's (status UserLast; the topic's welcome message is written on their behalf). "
+            "`null` with `X-Sochat-Null-Reason: queue-empty` when nothing is queued there.",
             xml_root="ChatSessionEntity",
         ),
         ep(
@@ -269,6 +279,7 @@ def endpoints(services: Services) -> list[Endpoint]:
             params=(SID,),
             response=entity,
             nullable=True,
+            description=PICKUP_DESCRIPTION,
             errors=(403, 404),
             xml_root="ChatSessionEntity",
         ),

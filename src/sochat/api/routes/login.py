@@ -56,7 +56,9 @@ def handlers(services: Services) -> tuple[object, object]:
         try:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if not (ctype in JSON_TYPES or ctype.endswith("+json")):
-                raise UnsupportedMediaType("SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype or "(none)")
+                raise UnsupportedMediaType(
+                    "SR_UNSUPPORTED_MEDIA_TYPE", content_type=ctype or "(none)", expected="application/json"
+                )
             if not _origin_allowed(request, settings.cors_origins):
                 raise Forbidden("SR_ORIGIN_REFUSED")
             body = as_object(await read_body(request))

@@ -44,6 +44,7 @@ class Endpoint:
     xml_root: str | None = None
     tag: str = ""
     public: bool = False
+    description: str = ""  # longer than the summary; generated from the row when empty
 
 
 # Query parameters shared by the REST resources.
