@@ -15,11 +15,21 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
+from sochat.api.assets import asset_routes
 from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
+from sochat.api.routes import (
+    agents_chat,
+    chat_session,
+    chat_topic,
+    console_ext,
+    events,
+    login,
+    meta,
+    webhooks,
+)
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -47,6 +57,13 @@ def _route(path: str, app: Callable[..., Any], methods: list[str]) -> Route:
     return route
 
 
+# The agent console (sochat/web/console): its own files only; blob: for downloaded chat files.
+CONSOLE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 def endpoint_table(services: Services) -> list[Endpoint]:
     """Every operation sochat serves; literal segments are listed before ``{id}`` ones."""
     return [
@@ -54,6 +71,7 @@ def endpoint_table(services: Services) -> list[Endpoint]:
         *chat_topic.endpoints(services),
         *agents_chat.endpoints(services),
         *webhooks.endpoints(services, services.webhooks),
+        *console_ext.endpoints(services),
     ]
 
 
@@ -84,6 +102,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
+    routes.extend(asset_routes("/console", "console", csp=CONSOLE_CSP))
     return routes
 
 

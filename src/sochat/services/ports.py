@@ -19,6 +19,7 @@ from sochat.domain.crm import Associate, Contact, Person, Project, Sale, Ticket
 from sochat.domain.enums import ChatSessionStatus
 from sochat.domain.events import ChatEvent
 from sochat.domain.message import ChatMessage
+from sochat.domain.quick_reply import QuickReply
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import ChatTopic, TopicMembership
 from sochat.services.archive import ArchivePage, ArchiveQuery
@@ -208,6 +209,14 @@ class TicketRepository(Protocol):
 
 class CrmRepository(Protocol):
     async def persons(self, ids: Sequence[int]) -> dict[int, Person]: ...
+    async def search_persons(self, term: str, limit: int) -> builtins.list[Person]:
+        """Persons whose first, last or full name or e-mail contains ``term`` (any case)."""
+        ...
+
+    async def search_contacts(self, term: str, limit: int) -> builtins.list[Contact]:
+        """Contacts (companies) whose name or e-mail address contains ``term`` (any case)."""
+        ...
+
     async def contacts(self, ids: Sequence[int]) -> dict[int, Contact]: ...
     async def projects(self, ids: Sequence[int]) -> dict[int, Project]: ...
     async def sales(self, ids: Sequence[int]) -> dict[int, Sale]: ...
@@ -260,6 +269,18 @@ class IdempotencyRepository(Protocol):
     async def purge_before(self, when: datetime) -> int: ...
 
 
+class QuickReplyRepository(Protocol):
+    async def list(self, associate_id: int) -> builtins.list[QuickReply]: ...
+    async def count(self, associate_id: int) -> int: ...
+    async def get(self, reply_id: int, associate_id: int) -> QuickReply | None:
+        """The reply when it exists and belongs to ``associate_id``."""
+        ...
+
+    async def add(self, reply: QuickReply) -> QuickReply: ...
+    async def update(self, reply: QuickReply) -> bool: ...
+    async def delete(self, reply_id: int, associate_id: int) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     associates: AssociateRepository
     topics: TopicRepository
@@ -269,6 +290,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     tickets: TicketRepository
     crm: CrmRepository
+    quick_replies: QuickReplyRepository
 
     async def commit(self) -> None: ...
 

@@ -48,6 +48,7 @@ from sochat.services.ports import (
     EventRepository,
     IdempotencyRepository,
     MessageRepository,
+    QuickReplyRepository,
     SessionRepository,
     TicketRepository,
     TopicRepository,
@@ -55,6 +56,7 @@ from sochat.services.ports import (
 from sochat.storage.errors import UnitOfWorkError
 from sochat.storage.events import EVENT_STATEMENTS, SqlEventRepository
 from sochat.storage.idempotency import SqlIdempotencyRepository
+from sochat.storage.quick_replies import SqlQuickReplyRepository
 from sochat.storage.repositories import (
     STATEMENTS,
     SqlAssociateRepository,
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         "events",
         "idempotency",
         "messages",
+        "quick_replies",
         "read_only",
         "seed",
         "sessions",
@@ -113,6 +116,7 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRepository
     tickets: TicketRepository
     crm: CrmRepository
+    quick_replies: QuickReplyRepository
 
     def __init__(
         self,
@@ -137,6 +141,7 @@ class SqlUnitOfWork:
         self._listeners = listeners
         self.tickets = SqlTicketRepository(connection, sql, writable=writable)
         self.crm = SqlCrmRepository(connection, sql, writable=writable)
+        self.quick_replies = SqlQuickReplyRepository(connection, writable=writable)
         self.seed = SqlSeeder(connection, sql, writable=writable)
         self._committed = False
 
