@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
@@ -102,8 +102,19 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
-    routes.extend(asset_routes("/console", "console", csp=CONSOLE_CSP))
+    # The console's pages name their files relatively: /console answers with a redirect to
+    # /console/ (under --root-path too), which serves index.html.
+    routes.append(_route("/console", _console_slash, ["GET", "HEAD"]))
+    routes.extend(
+        r
+        for r in asset_routes("/console", "console", csp=CONSOLE_CSP)
+        if getattr(r, "path", "") != "/console"
+    )
     return routes
+
+
+def _console_slash(request: Request) -> Response:
+    return RedirectResponse(request.url.path + "/", status_code=308)
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
