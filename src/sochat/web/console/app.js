@@ -789,10 +789,10 @@ function appendMessage(m) {
 function messageEl(m) {
   const when = parseDate(m.WhenPosted);
   if (m.Type === "Special" && m.SpecialType !== "Url") {
-    return h("li", { class: "msg system" }, h("span", { text: m.Message }), h("time", { text: formatTime(when) }));
+    return h("div", { class: "msg system" }, h("span", { text: m.Message }), h("time", { text: formatTime(when) }));
   }
   const fromCustomer = m.Type === "ToUser";
-  const li = h("li", { class: `msg ${fromCustomer ? "them" : "us"}` });
+  const li = h("div", { class: `msg ${fromCustomer ? "them" : "us"}` });
   const author = fromCustomer ? m.Author || customer(S.sessions.get(m.ChatSessionId)) : m.Author || t("conv.you");
   const bubble = h("div", { class: "bubble" });
   if (m.SpecialType === "Url" && m.SpecialParam) {
