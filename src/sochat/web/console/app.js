@@ -204,6 +204,7 @@ async function start(me) {
   S.admin = [...S.topics.keys()].some((id) => !S.rights.has(id));
   setPresence(presence || []);
   S.sessions = new Map((sessions || []).map((s) => [s.ChatSessionId, s]));
+  await loadOpen().catch(() => null);
   for (const s of S.sessions.values()) noteToday(s);
   await loadToday().catch(() => null);
   S.quick = await request("/api/v1/QuickReply").catch(() => []);
@@ -218,6 +219,47 @@ async function start(me) {
   updateCounters();
   showView(S.view);
   connect();
+}
+
+// ChatSessionsForUser answers at most 500 sessions; the archive completes the open ones
+// (queue and ongoing) as summaries. A summary becomes a full entity with its next event, or
+// when the agent opens it.
+async function loadOpen() {
+  for (let skip = 0; skip < 5000; skip += 1000) {
+    const page = await request("/api/v1/ChatSession", {
+      query: {
+        $select:
+          "chatSessionId,chatTopic/chatTopicId,customerName,customerAlias,customerEmail,firstMessage,lastMessage,whenRequested,whenStarted,status,userId,associate/fullName,transferTo",
+        $filter: "status oneOf('InQueue','CustomerLast','UserLast')",
+        $top: 1000,
+        $skip: skip,
+      },
+    });
+    const rows = (page && page.value) || [];
+    for (const r of rows) {
+      if (S.sessions.has(r.chatSessionId)) continue;
+      S.sessions.set(r.chatSessionId, {
+        partial: true,
+        ChatSessionId: r.chatSessionId,
+        TopicId: r["chatTopic/chatTopicId"],
+        CustomerName: r.customerName || "",
+        CustomerAlias: r.customerAlias || "",
+        CustomerEmail: r.customerEmail || "",
+        FirstMessage: r.firstMessage || "",
+        LastMessage: r.lastMessage || "",
+        WhenRequested: r.whenRequested,
+        WhenStarted: r.whenStarted,
+        WhenEnded: null,
+        Status: r.status,
+        User: r.userId ? { AssociateId: r.userId, FullName: r["associate/fullName"] || "" } : null,
+        TransferTo: r.transferTo ? { AssociateId: r.transferTo, FullName: "" } : null,
+        AlertLevel: 0,
+        Rank: 0,
+        Flags: "",
+      });
+    }
+    if (rows.length < 1000) break;
+  }
 }
 
 async function loadToday() {
@@ -486,7 +528,9 @@ function incomingRow(s) {
   const name = customer(s);
   const row = h(
     "tr",
-    { "data-id": s.ChatSessionId, class: s.AlertLevel > 0 ? "alert" : "", ondblclick: () => r.CanRespond && pickUp(s.ChatSessionId) },
+    {
+      "data-id": s.ChatSessionId,
+      class: s.AlertLevel > 0 || S.notified.has(`${s.ChatSessionId}:1`) || S.notified.has(`${s.ChatSessionId}:2`) ? "alert" : "", ondblclick: () => r.CanRespond && pickUp(s.ChatSessionId) },
     h("td", {}, h("span", { class: "cust" }, h("span", { class: "avatar sm", "aria-hidden": "true", text: initials(name) }), h("span", { text: name }))),
     h("td", { text: topicName(s.TopicId) }),
     h("td", { class: "waiting", "data-since": requested ? requested.getTime() : "", text: formatDuration(waited) }),
@@ -759,6 +803,15 @@ async function openChat(id) {
   renderChatList();
   renderConversationState();
   renderDetails();
+  const known = S.sessions.get(id);
+  if (known && known.partial) {
+    try {
+      upsertSession(await request(`/api/v1/ChatSession/${id}`));
+      renderDetails();
+    } catch (err) {
+      fail(err);
+    }
+  }
   if (!c.loaded) {
     try {
       const messages = (await agent("GetChatMessages", { chatSessionId: id, after: 0 })) || [];
