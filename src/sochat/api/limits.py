@@ -64,7 +64,11 @@ class LimitsMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                # A response that sets one of these itself (static assets: caching,
+                # referrer policy) keeps its own value; a header twice would be read as a list.
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)

@@ -521,6 +521,19 @@ function insertSorted(body, row, rows, s) {
   body.insertBefore(row, next);
 }
 
+function custCell(s, name) {
+  return h(
+    "td",
+    {},
+    h(
+      "span",
+      { class: "cust" },
+      h("span", { class: "avatar sm", "aria-hidden": "true", text: initials(name) }),
+      h("span", { class: "cust-text" }, h("span", { text: name }), h("span", { class: "cust-channel", text: topicName(s.TopicId) })),
+    ),
+  );
+}
+
 function incomingRow(s) {
   const r = rights(s.TopicId);
   const requested = parseDate(s.WhenRequested);
@@ -531,8 +544,8 @@ function incomingRow(s) {
     {
       "data-id": s.ChatSessionId,
       class: s.AlertLevel > 0 || S.notified.has(`${s.ChatSessionId}:1`) || S.notified.has(`${s.ChatSessionId}:2`) ? "alert" : "", ondblclick: () => r.CanRespond && pickUp(s.ChatSessionId) },
-    h("td", {}, h("span", { class: "cust" }, h("span", { class: "avatar sm", "aria-hidden": "true", text: initials(name) }), h("span", { text: name }))),
-    h("td", { text: topicName(s.TopicId) }),
+    custCell(s, name),
+    h("td", { class: "col-channel", text: topicName(s.TopicId) }),
     h("td", { class: "waiting", "data-since": requested ? requested.getTime() : "", text: formatDuration(waited) }),
     h("td", { class: "col-question q", text: s.FirstMessage || s.LastMessage || "" }),
     h(
@@ -551,7 +564,7 @@ function ongoingRow(s) {
   const mine = ownerId(s) === S.me.AssociateId;
   const name = customer(s);
   const actions = h("td", { class: "act" });
-  if (mine) actions.append(h("button", { type: "button", class: "btn btn-sm", text: t("nav.chats"), "aria-label": `${t("nav.chats")}: ${name}`, onclick: () => openChat(s.ChatSessionId) }));
+  if (mine) actions.append(h("button", { type: "button", class: "btn btn-sm", text: t("act.open"), "aria-label": `${t("act.open")}: ${name}`, onclick: () => openChat(s.ChatSessionId) }));
   else {
     if (r.CanListen) actions.append(h("button", { type: "button", class: "btn btn-sm", text: t("act.listen"), "aria-label": `${t("act.listen")}: ${name}`, onclick: () => listen(s.ChatSessionId) }));
     if (r.CanManage) actions.append(h("button", { type: "button", class: "btn btn-sm", text: t("act.takeover"), "aria-label": `${t("act.takeover")}: ${name}`, onclick: () => takeOver(s.ChatSessionId) }));
@@ -559,10 +572,10 @@ function ongoingRow(s) {
   return h(
     "tr",
     { "data-id": s.ChatSessionId, ondblclick: () => (mine ? openChat(s.ChatSessionId) : r.CanListen && listen(s.ChatSessionId)) },
-    h("td", {}, h("span", { class: "cust" }, h("span", { class: "avatar sm", "aria-hidden": "true", text: initials(name) }), h("span", { text: name }))),
-    h("td", { text: topicName(s.TopicId) }),
-    h("td", { text: agentName(s.User) }),
-    h("td", { text: formatTime(parseDate(s.WhenStarted)) }),
+    custCell(s, name),
+    h("td", { class: "col-channel", text: topicName(s.TopicId) }),
+    h("td", { class: "nowrap", text: agentName(s.User) }),
+    h("td", { class: "col-started nowrap", text: formatTime(parseDate(s.WhenStarted)) }),
     actions,
   );
 }

@@ -61,6 +61,7 @@ const M = {
     "col.started": "Started",
     "col.actions": "Actions",
     "act.pickup": "Answer",
+    "act.open": "Open",
     "act.listen": "Listen in",
     "act.takeover": "Take over",
     "act.getNext": "Get next in queue",
@@ -211,6 +212,7 @@ const M = {
     "col.started": "Startet",
     "col.actions": "Handlinger",
     "act.pickup": "Svar",
+    "act.open": "Åpne",
     "act.listen": "Lytt",
     "act.takeover": "Ta over",
     "act.getNext": "Hent neste i køen",
@@ -361,6 +363,7 @@ const M = {
     "col.started": "Startad",
     "col.actions": "Åtgärder",
     "act.pickup": "Svara",
+    "act.open": "Öppna",
     "act.listen": "Lyssna",
     "act.takeover": "Ta över",
     "act.getNext": "Hämta nästa i kön",
@@ -511,6 +514,7 @@ const M = {
     "col.started": "Startet",
     "col.actions": "Handlinger",
     "act.pickup": "Besvar",
+    "act.open": "Åbn",
     "act.listen": "Lyt med",
     "act.takeover": "Overtag",
     "act.getNext": "Hent næste i køen",
@@ -661,6 +665,7 @@ const M = {
     "col.started": "Begonnen",
     "col.actions": "Aktionen",
     "act.pickup": "Annehmen",
+    "act.open": "Öffnen",
     "act.listen": "Mithören",
     "act.takeover": "Übernehmen",
     "act.getNext": "Nächsten aus der Warteschlange",
@@ -811,6 +816,7 @@ const M = {
     "col.started": "Gestart",
     "col.actions": "Acties",
     "act.pickup": "Beantwoorden",
+    "act.open": "Openen",
     "act.listen": "Meeluisteren",
     "act.takeover": "Overnemen",
     "act.getNext": "Volgende uit de wachtrij",
@@ -977,7 +983,13 @@ export function translate(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
 }
 
-const locale = () => (current === "nb" ? "nb-NO" : current);
+// The browser's own variant when it speaks the chosen language (en-GB: 24-hour clock).
+function locale() {
+  const own = navigator.language || "";
+  const base = own.toLowerCase().split("-")[0];
+  if (base === current || (current === "nb" && (base === "no" || base === "nn"))) return own;
+  return current === "nb" ? "nb-NO" : current;
+}
 
 export function formatTime(date) {
   return date ? date.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }) : "";
