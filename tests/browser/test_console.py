@@ -315,8 +315,25 @@ def test_two_agents_hold_a_whole_chat(browser: Browser, url: str, visitor: Visit
         expect(p1.locator("#transcript-text")).to_contain_text("My invoice <b>is</b> wrong")
         p1.click("#transcript-close")
 
-        # Counters: tje1 answered one today at least; tje0 still holds B.
-        expect(p0.locator("#count-chats")).to_have_text("2")
+        # Listen-in (A26): tje1 watches tje0's chat B read-only, live.
+        p1.click("#tab-dashboard")
+        ongoing_b = p1.locator(f'#ongoing-body tr[data-id="{b}"]')
+        ongoing_b.get_by_role("button", name="Listen in: Per Hansen").click()
+        expect(p1.locator("#conv-name")).to_have_text("Per Hansen")
+        expect(p1.locator("#composer")).to_be_hidden()
+        expect(p1.locator("#readonly-note")).to_contain_text("listening in")
+        visitor.say(b, "Is anyone reading this?")
+        expect(p1.locator("#log")).to_contain_text("Is anyone reading this?")
+        p1.click("#btn-close")
+
+        # Manager take-over (A20): tje1 takes B from tje0, who is left read-only.
+        held = int(p0.locator("#count-chats").inner_text())
+        p1.click("#tab-dashboard")
+        ongoing_b.get_by_role("button", name="Take over: Per Hansen").click()
+        expect(p1.locator("#conv-name")).to_have_text("Per Hansen")
+        expect(p1.locator("#composer")).to_be_visible()
+        expect(p0.locator("#count-chats")).to_have_text(str(held - 1))
+        assert visitor.session(b)["User"]["UserName"] == "tje1"
         assert int(p0.locator("#stat-answered").inner_text()) >= 3
     finally:
         ctx0.close()
