@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
-from sochat.api.assets import asset_routes
+from sochat.api.assets import asset_response, load_assets
 from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
@@ -102,19 +102,31 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
-    # The console's pages name their files relatively: /console answers with a redirect to
-    # /console/ (under --root-path too), which serves index.html.
-    routes.append(_route("/console", _console_slash, ["GET", "HEAD"]))
-    routes.extend(
-        r
-        for r in asset_routes("/console", "console", csp=CONSOLE_CSP)
-        if getattr(r, "path", "") != "/console"
-    )
+    routes.extend(console_routes())
     return routes
 
 
-def _console_slash(request: Request) -> Response:
-    return RedirectResponse(request.url.path + "/", status_code=308)
+def console_routes() -> list[BaseRoute]:
+    """The agent console. ``/console`` redirects to ``/console/`` so the page's relative URLs
+    resolve under any ``--root-path``; each file has a route of its own, so other pages under
+    ``/console/`` (the admin page) are routed independently of the order."""
+    assets = load_assets("console")
+
+    def to_folder(request: Request) -> Response:
+        return RedirectResponse("console/", status_code=308)
+
+    def serve(name: str) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            return asset_response(request, assets[name], csp=CONSOLE_CSP)
+
+        return handler
+
+    routes: list[BaseRoute] = [
+        Route("/console", to_folder, methods=["GET", "HEAD"]),
+        Route("/console/", serve("index.html"), methods=["GET", "HEAD"]),
+    ]
+    routes.extend(Route(f"/console/{name}", serve(name), methods=["GET", "HEAD"]) for name in sorted(assets))
+    return routes
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> Starlette:

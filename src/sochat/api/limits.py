@@ -4,7 +4,7 @@
 * Body larger than ``max_body_bytes`` → 413, decided from Content-Length before reading,
   and enforced while streaming for chunked bodies.
 * Every HTTP response gets security headers; ``Cache-Control: no-store`` because
-  answers depend on the caller.
+  answers depend on the caller (unless the response sets its own, as static assets do).
 """
 
 from __future__ import annotations
@@ -64,11 +64,10 @@ class LimitsMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # A response that sets one of these itself (static assets: caching,
-                # referrer policy) keeps its own value; a header twice would be read as a list.
+                # A response's own value wins (static assets set their caching and policies).
                 headers = list(message.get("headers", []))
-                own = {name.lower() for name, _ in headers}
-                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
+                present = {k.lower() for k, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)
