@@ -377,6 +377,8 @@ function sessionChanged(id, before) {
     }
     if (transferId(s) === me && transferId(before) !== me) {
       alertUser(t("notify.transfer", { name: agentName(s.User) }), customer(s), `transfer-${id}`);
+      // ui.md 2.3: a chat transferred to the agent opens by itself (unless one is open).
+      if (!S.openId) setTimeout(() => openChat(id), 0);
     }
     if (ownerId(s) === me && ownerId(before) !== me) S.closedWindows.delete(id);
   } else if (s && !before && transferId(s) === me) {
