@@ -343,7 +343,7 @@ def test_two_agents_hold_a_whole_chat(browser: Browser, url: str, visitor: Visit
 def test_warning_after_the_topic_minutes(browser: Browser, url: str, visitor: Visitor) -> None:
     """A13: after WarnNewChatMinutes a Present agent with Notifications gets a browser
     notification (and the chime); an Away one does not. The browser clock is moved on."""
-    visitor.patch_topic(1, {"WarnNewChatMinutes": 1, "WarnManagerNewChatMinutes": 0})
+    visitor.patch_topic(1, {"WarnNewChatMinutes": 1, "WarnManagerNewChatMinutes": 2})
     ctx0, ctx1 = agent_context(browser, url), agent_context(browser, url)
     try:
         p0, p1 = ctx0.new_page(), ctx1.new_page()
@@ -367,8 +367,12 @@ def test_warning_after_the_topic_minutes(browser: Browser, url: str, visitor: Vi
         assert any("Support" in n["body"] for n in notes), notes
         p1.wait_for_timeout(500)
         assert p1.evaluate("window.__notes.filter(n => n.title.includes('Waiting Walter')).length") == 0
+        # A14: the manager warning after its own minutes, to a manager (tje1, Away), since
+        # some agent (tje0) is Present.
+        p1.clock.run_for("01:00")
+        p1.wait_for_function("window.__notes.some(n => n.body.startsWith('Manager warning'))")
     finally:
-        visitor.patch_topic(1, {"WarnNewChatMinutes": 0})
+        visitor.patch_topic(1, {"WarnNewChatMinutes": 0, "WarnManagerNewChatMinutes": 0})
         ctx0.close()
         ctx1.close()
 
