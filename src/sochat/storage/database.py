@@ -52,6 +52,7 @@ from sochat.services.ports import (
     SessionRepository,
     TicketRepository,
     TopicRepository,
+    VisitorRepository,
 )
 from sochat.storage.errors import UnitOfWorkError
 from sochat.storage.events import EVENT_STATEMENTS, SqlEventRepository
@@ -68,6 +69,7 @@ from sochat.storage.repositories import (
     SqlTopicRepository,
 )
 from sochat.storage.url import is_sqlite, normalize_url
+from sochat.storage.visitor import SqlVisitorRepository
 
 if TYPE_CHECKING:
     from sochat.services.ports import Database
@@ -104,6 +106,7 @@ class SqlUnitOfWork:
         "sessions",
         "tickets",
         "topics",
+        "visitor",
     )
 
     # Typed as the ports' protocols: a UnitOfWork's attributes are settable, which makes
@@ -114,6 +117,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     events: EventRepository
     idempotency: IdempotencyRepository
+    visitor: VisitorRepository
     tickets: TicketRepository
     crm: CrmRepository
     quick_replies: QuickReplyRepository
@@ -138,6 +142,7 @@ class SqlUnitOfWork:
         self._event_log = SqlEventRepository(connection, EVENT_STATEMENTS[dialect], writable=writable)
         self.events = self._event_log
         self.idempotency = SqlIdempotencyRepository(connection, writable=writable)
+        self.visitor = SqlVisitorRepository(connection, writable=writable)
         self._listeners = listeners
         self.tickets = SqlTicketRepository(connection, sql, writable=writable)
         self.crm = SqlCrmRepository(connection, sql, writable=writable)

@@ -1,7 +1,7 @@
 """Quick replies: agents' personal snippets for the console (a sochat extension).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007 (0005 before the visitor branch was merged in)
 Create Date: 2026-12-03 18:00:00.000000+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
