@@ -39,7 +39,14 @@ if (window.Notification) {
 @pytest.fixture(scope="module")
 def console_server() -> Iterator[Server]:
     db = Path(tempfile.mkdtemp(prefix="sochat-console-")) / "sochat.db"
-    proc = sochat_process(f"sqlite:///{db}", name="console", demo=True)
+    proc = sochat_process(
+        f"sqlite:///{db}",
+        name="console",
+        demo=True,
+        visitor_sessions_per_address_hour="1000",
+        visitor_requests_per_second="1000",
+        files_dir=str(db.parent / "files"),
+    )
     proc.start(ready_path="/api")
     try:
         yield proc
@@ -53,37 +60,78 @@ def url(console_server: Server) -> str:
 
 
 class Visitor:
-    """A customer, played through the agent REST API (a session in the queue, messages
-    posted as ToUser) with an integration's credentials."""
+    """Customers through the public visitor API (/api/v1/Visitor, one session key each),
+    and an integration (tje1's credentials) for bulk data and checks."""
 
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(
             base_url=base, auth=("tje1", "Tje1"), headers={"Accept": "application/json"}, timeout=30
         )
+        self.public = httpx.Client(base_url=base, headers={"Accept": "application/json"}, timeout=30)
+        self.keys: dict[int, str] = {}
 
     def call(self, method: str, body: Any = None) -> Any:
         r = self.http.post(f"/api/v1/Agents/Chat/{method}", json=body)
         assert r.status_code == 200, r.text
         return r.json()
 
+    def _visitor(self, verb: str, session_id: int, path: str, **kw: Any) -> httpx.Response:
+        headers = {"SO-SessionKey": self.keys[session_id], **kw.pop("headers", {})}
+        r = self.public.request(verb, f"/api/v1/Visitor/Sessions/{session_id}{path}", headers=headers, **kw)
+        assert r.status_code in (200, 204), r.text
+        return r
+
     def start(self, name: str, email: str, question: str, topic: int = 1) -> int:
-        s = self.call(
-            "SaveChatSessionEntity",
-            {
-                "ChatSessionId": 0,
+        r = self.public.post(
+            "/api/v1/Visitor/Sessions",
+            json={
                 "TopicId": topic,
                 "CustomerName": name,
                 "CustomerEmail": email,
-                "Status": "InQueue",
+                "Question": question,
+                "PageUrl": "https://shop.example/checkout",
             },
         )
-        self.say(s["ChatSessionId"], question)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["Status"] == "InQueue", body
+        self.keys[body["SessionId"]] = body["SessionKey"]
+        return int(body["SessionId"])
+
+    def queue_bulk(self, name: str) -> int:
+        """A queued session created by the integration (no visitor rate limits)."""
+        s = self.call(
+            "SaveChatSessionEntity",
+            {"ChatSessionId": 0, "TopicId": 1, "CustomerName": name, "Status": "InQueue"},
+        )
         return int(s["ChatSessionId"])
 
     def say(self, session_id: int, text: str) -> None:
-        self.call(
-            "AddChatMessage", {"chatSessionId": session_id, "message": {"Type": "ToUser", "Message": text}}
+        if session_id in self.keys:
+            self._visitor("POST", session_id, "/Messages", json={"Message": text})
+        else:
+            self.call(
+                "AddChatMessage",
+                {"chatSessionId": session_id, "message": {"Type": "ToUser", "Message": text}},
+            )
+
+    def typing(self, session_id: int, on: bool) -> None:
+        self._visitor("POST", session_id, "/Typing", json={"IsTyping": on})
+
+    def send_file(self, session_id: int, name: str, data: bytes, content_type: str) -> None:
+        self._visitor(
+            "POST",
+            session_id,
+            "/Files",
+            content=data,
+            headers={"Content-Type": content_type, "X-File-Name": name},
         )
+
+    def fetch(self, session_id: int, path: str) -> bytes:
+        return self._visitor("GET", session_id, path).content
+
+    def view(self, session_id: int) -> dict[str, Any]:
+        return dict(self._visitor("GET", session_id, "").json())
 
     def messages(self, session_id: int) -> list[dict[str, Any]]:
         return list(self.call("GetChatMessages", {"chatSessionId": session_id, "after": 0}))
@@ -109,6 +157,7 @@ def visitor(url: str) -> Iterator[Visitor]:
         yield v
     finally:
         v.http.close()
+        v.public.close()
 
 
 def agent_context(browser: Browser, url: str, **kw: Any) -> BrowserContext:
@@ -223,6 +272,36 @@ def test_two_agents_hold_a_whole_chat(browser: Browser, url: str, visitor: Visit
         sent = [m for m in visitor.messages(a) if m["Type"] == "ToCustomer"]
         assert sent[-1]["Message"] == "Hi Ola, let me check\nyour invoice."
         expect(row_a.locator(".speaker-agent")).to_have_count(1)
+        # Typing, both ways: the visitor's shows in the console, the agent's reaches the visitor.
+        visitor.typing(a, True)
+        expect(p0.locator("#typing")).to_have_text("Ola Nordmann is typing…")
+        visitor.typing(a, False)
+        expect(p0.locator("#typing")).to_have_text("")
+        box.type("Just a moment")
+        deadline = time.monotonic() + 5
+        while not visitor.view(a)["AgentIsTyping"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert visitor.view(a)["AgentIsTyping"] is True
+        box.fill("")
+
+        # Files, both ways: the agent's upload reaches the visitor, the visitor's downloads.
+        p0.set_input_files(
+            "#file", files=[{"name": "steps.txt", "mimeType": "text/plain", "buffer": b"1. Log in\n2. Reset"}]
+        )
+        expect(p0.locator("#log .file-link")).to_contain_text("steps.txt")
+        sent_file = visitor.messages(a)[-1]
+        assert sent_file["SpecialType"] == "Url"
+        assert sent_file["Message"] == "steps.txt"
+        file_id = sent_file["SpecialParam"].rsplit("/", 1)[-1]
+        assert visitor.fetch(a, f"/Files/{file_id}") == b"1. Log in\n2. Reset"
+        visitor.send_file(a, "invoice.pdf", b"%PDF-1.4 test", "application/pdf")
+        link = p0.locator("#log .file-link", has_text="invoice.pdf")
+        expect(link).to_have_count(1)
+        with p0.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename == "invoice.pdf"
+        assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 test"
+
         visitor.say(a, "Thanks! <script>alert(1)</script>")
         expect(p0.locator("#log")).to_contain_text("<script>alert(1)</script>")
         assert p0.locator("#log script").count() == 0
@@ -453,13 +532,7 @@ def test_dashboard_keeps_up_with_500_queued_and_50_open(browser: Browser, url: s
         base_url=url, auth=("tje0", "Tje0"), headers={"Accept": "application/json"}, timeout=60
     )
     try:
-        ids = [
-            visitor.call(
-                "SaveChatSessionEntity",
-                {"ChatSessionId": 0, "TopicId": 1, "CustomerName": f"Load {i}", "Status": "InQueue"},
-            )["ChatSessionId"]
-            for i in range(550)
-        ]
+        ids = [visitor.queue_bulk(f"Load {i}") for i in range(550)]
         for sid in ids[:50]:
             r = tje0.post("/api/v1/Agents/Chat/PickUpChatSession", json={"chatSessionId": sid})
             assert r.status_code == 200, r.text
@@ -474,7 +547,7 @@ def test_dashboard_keeps_up_with_500_queued_and_50_open(browser: Browser, url: s
         assert page.locator("#ongoing-body tr").count() >= 50
         page.evaluate("window.__sochatPerf.length = 0")
         # 60 new visitors, 60 pick-ups and 60 messages in the open chats: 180+ events.
-        new = [visitor.start(f"Burst {i}", f"b{i}@example.com", "Hi") for i in range(60)]
+        new = [visitor.queue_bulk(f"Burst {i}") for i in range(60)]
         for sid in ids[50:110]:
             tje0.post("/api/v1/Agents/Chat/PickUpChatSession", json={"chatSessionId": sid})
         for sid in ids[:60]:

@@ -49,6 +49,7 @@ const S = {
   listening: new Set(), // read-only windows: listen-in, or a chat transferred away
   closedWindows: new Set(),
   formerly: new Set(), // chats this agent handed over (read-only afterwards)
+  typing: new Map(), // session id -> when the visitor was last seen typing
   drafts: new Map(),
   quick: [],
   notified: new Set(),
@@ -113,13 +114,12 @@ function fail(err) {
   toast(t("err.failed", { message }), "error");
 }
 
-// Typing flags (session Flags). SuperOffice's CustomerIsTyping is the value 0, which also
-// prints for "no flags"; sochat reports the visitor typing as a flag of its own
-// ("CustomerIsTyping" next to other names, or "VisitorIsTyping"), so a lone name means nothing.
+// The visitor typing: SuperOffice's Flags cannot show it (its CustomerIsTyping is 0), so
+// sochat's stream events carry CustomerIsTyping as a boolean; a flag lasts 10 s unrenewed.
+const TYPING_MS = 10000;
 function customerTyping(s) {
-  const list = String((s && s.Flags) || "").split(",").map((x) => x.trim()).filter(Boolean);
-  if (list.includes("VisitorIsTyping")) return true;
-  return list.includes("CustomerIsTyping") && list.length > 1;
+  const seen = s && S.typing.get(s.ChatSessionId);
+  return !!seen && Date.now() - seen < TYPING_MS;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -347,6 +347,8 @@ function onEvent(name, env) {
     if (env.Data) onMessage(env.Data);
   } else {
     const id = env.PrimaryKey;
+    if (env.CustomerIsTyping) S.typing.set(id, Date.now());
+    else S.typing.delete(id);
     if (env.Data) upsertSession(env.Data);
     else if (S.sessions.has(id)) {
       S.sessions.delete(id);
@@ -393,6 +395,7 @@ function sessionChanged(id, before) {
 
 function onMessage(m) {
   const id = m.ChatSessionId;
+  if (m.Type === "ToUser" && S.typing.delete(id) && S.openId === id) renderConversationState();
   const chat = S.chats.get(id);
   const s = S.sessions.get(id);
   if (chat && chat.loaded) {
@@ -585,6 +588,7 @@ function ongoingRow(s) {
 // One timer for clocks and warnings (no data is polled: sessions come from the stream).
 function tick() {
   const now = Date.now();
+  if (S.openId && $("typing").textContent && !customerTyping(S.sessions.get(S.openId))) $("typing").textContent = "";
   for (const row of S.rows.incoming.values()) {
     const cell = row.children[2];
     const since = Number(cell.dataset.since);
