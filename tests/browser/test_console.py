@@ -337,6 +337,7 @@ def test_two_agents_hold_a_whole_chat(browser: Browser, url: str, visitor: Visit
 
         # Visitor details: pre-chat data, previous chats of the same e-mail, CRM suggestions.
         expect(p0.locator("#facts")).to_contain_text("kari.nordmann@nordavind-maskin.example")
+        expect(p0.locator("#facts")).to_contain_text("https://shop.example/checkout")
         expect(p0.locator("#previous")).to_contain_text("log in to the service portal")
         expect(p0.locator("#crm-hits")).to_contain_text("Kari Nordmann")
         p0.locator("#crm-hits").get_by_role("button", name="Link: Kari Nordmann").click()

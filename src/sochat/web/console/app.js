@@ -842,6 +842,7 @@ async function openChat(id) {
   }
   if (S.openId !== id) return;
   $("log").replaceChildren(...[...c.messages.values()].sort((a, b) => a.ChatMessageId - b.ChatMessageId).map(messageEl));
+  updateFacts(S.sessions.get(id));
   scrollLog();
   if (!$("composer").hidden) $("message").focus();
 }
@@ -879,6 +880,30 @@ function messageEl(m) {
   return li;
 }
 
+function fileIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "file-icon");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M6 2h8l6 6v14H6V2Zm7 1.5V9h5.5L13 3.5ZM8 13v1.5h8V13H8Zm0 3v1.5h8V16H8Z");
+  svg.append(path);
+  return svg;
+}
+
+// The page the visitor came from: sochat notes it for agents when the chat starts.
+function pageUrl(id) {
+  const c = S.chats.get(id);
+  if (!c) return "";
+  for (const m of c.messages.values()) {
+    if (m.Type !== "Special" || (m.SpecialType && m.SpecialType !== "None")) continue;
+    const found = /https?:\/\/\S+/.exec(m.Message || "");
+    if (found) return found[0];
+  }
+  return "";
+}
+
 function fileLink(m) {
   const name = m.Message || t("conv.file");
   const path = m.SpecialParam;
@@ -903,7 +928,7 @@ function fileLink(m) {
         }
       },
     },
-    h("span", { class: "file-icon", "aria-hidden": "true", text: "📎" }),
+    fileIcon(),
     h("span", { text: name }),
   );
 }
@@ -1213,7 +1238,7 @@ function updateFacts(s) {
     ["side.email", s.CustomerEmail],
     ["side.phone", s.CustomerPhone],
     ["side.company", s.CustomerCompanyName],
-    ["side.page", s.PageUrl || ""],
+    ["side.page", pageUrl(s.ChatSessionId)],
     ["side.host", s.CustomerHost],
     ["side.channel", topicName(s.TopicId)],
     ["side.started", formatDateTime(parseDate(s.WhenRequested))],
