@@ -92,7 +92,9 @@ function topicName(id) {
 }
 
 function rights(topicId) {
-  return S.rights.get(topicId) || { CanRespond: S.admin, CanListen: S.admin, CanManage: S.admin, CanNotify: false };
+  // An administrator who is no member of a channel may still answer and manage there.
+  const admin = S.admin && !S.rights.has(topicId);
+  return S.rights.get(topicId) || { CanRespond: admin, CanListen: admin, CanManage: admin, CanNotify: false };
 }
 
 const ownerId = (s) => (s && s.User ? s.User.AssociateId : 0);
@@ -200,8 +202,11 @@ async function start(me) {
       if (m.User && m.User.FullName) S.me.FullName = m.User.FullName;
     }
   });
-  // Chat administrators see channels they are no member of (ChatTopicsForUser answers all).
-  S.admin = [...S.topics.keys()].some((id) => !S.rights.has(id));
+  // Chat administrators get full rights on channels (TableRight FULL), and see channels
+  // they are no member of (ChatTopicsForUser answers all of them).
+  S.admin =
+    [...S.topics.values()].some((tp) => tp.TableRight && tp.TableRight.Mask === "FULL") ||
+    [...S.topics.keys()].some((id) => !S.rights.has(id));
   setPresence(presence || []);
   S.sessions = new Map((sessions || []).map((s) => [s.ChatSessionId, s]));
   await loadOpen().catch(() => null);
