@@ -438,11 +438,19 @@ def test_warning_after_the_topic_minutes(browser: Browser, url: str, visitor: Vi
         d = visitor.start("Waiting Walter", "walter@example.com", "Hello?")
         expect(incoming(p0, d)).to_have_count(1)
         expect(incoming(p1, d)).to_have_count(1)
+        for name, question in (
+            ("Lena Lund", "Do you ship to Iceland?"),
+            ("Jonas Berg", "Password reset, please"),
+        ):
+            expect(
+                incoming(p0, visitor.start(name, f"{name.split()[0].lower()}@example.com", question))
+            ).to_have_count(1)
         assert p0.evaluate("window.__notes.length") == 0
         for page in (p0, p1):
             page.clock.run_for("01:05")
         p0.wait_for_function("window.__notes.some(n => n.title.includes('Waiting Walter'))")
         expect(incoming(p0, d)).to_have_class(re.compile("alert"))
+        screenshot(p0, "console-dashboard-warning")
         notes = p0.evaluate("window.__notes")
         assert any("Support" in n["body"] for n in notes), notes
         p1.wait_for_timeout(500)
