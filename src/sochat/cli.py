@@ -121,6 +121,9 @@ async def _prepare(settings: Settings) -> None:
         try:
             if await load_demo(db, hash_password):
                 console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
+            console.print(
+                f"Agent console: http://{settings.host}:{settings.port}{settings.root_path}/console/"
+            )
         finally:
             await db.close()
 
