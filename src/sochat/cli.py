@@ -229,6 +229,9 @@ async def _prepare(settings: Settings) -> None:
     try:
         if settings.demo and await load_demo(db, hash_password):
             console.print("Demo data loaded: users tje0/Tje0 and tje1/Tje1 (chat agents), adm0/Adm0.")
+        if settings.demo:
+            base = f"http://{settings.host}:{settings.port}{settings.root_path}"
+            console.print(f"Agent console: {base}/console/  ·  demo widget page: {base}/demo")
         if public and not settings.allow_public_demo:
             exposed = await users.logins_that_work(db, DEMO_LOGINS)
             if exposed:

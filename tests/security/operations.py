@@ -174,6 +174,7 @@ def valid_query(op: Operation, w: World) -> dict[str, str]:
         "chatsessionentityid": session,
         "chattopicentityid": topic,
         "flat": "true",
+        "term": "Kari",  # /api/v1/CrmSearch
     }
     return {
         name: str(values.get(name.lower(), _plain(schema)))

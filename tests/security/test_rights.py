@@ -199,6 +199,8 @@ def _target(op: Operation) -> str:
     names |= {name.lower() for name in (op.body or {}).get("properties", {})}
     if (op.method, op.template) == ("POST", "/api/v1/ChatSession"):
         return "topic"  # a new session in A
+    if op.template.startswith("/api/v1/QuickReply/{"):
+        return "own"  # someone's own quick reply: another user's id is not found
     if op.template.startswith(("/api/v1/ChatSession/{id}", "/api/v1/Visitor/Sessions/{")) or names & {
         "chatsessionid",
         "chatsessionentityid",
@@ -245,6 +247,8 @@ async def test_outsiders_can_neither_see_nor_change_a_topic_and_its_sessions(sce
             allowed = {401}
         elif target == "session" and not op.is_agent:
             allowed = {404}
+        elif target == "own":
+            allowed = {403, 404}
         elif target == "session":
             allowed = {200, 204}  # agents: null for "not found", 204 for a void delete
         elif target == "topic" and not op.is_agent:

@@ -11,11 +11,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sochat import __version__
+from sochat.api.assets import asset_response, load_assets
 from sochat.api.docs_page import docs_routes
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
@@ -26,6 +27,7 @@ from sochat.api.routes import (
     agents_chat,
     chat_session,
     chat_topic,
+    console_ext,
     events,
     login,
     meta,
@@ -61,6 +63,13 @@ def _route(path: str, app: Callable[..., Any], methods: list[str]) -> Route:
     return route
 
 
+# The agent console (sochat/web/console): its own files only; blob: for downloaded chat files.
+CONSOLE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 def endpoint_table(services: Services) -> list[Endpoint]:
     """Every operation sochat serves; literal segments are listed before ``{id}`` ones."""
     public, agent_side = visitor.endpoints(services)
@@ -70,6 +79,7 @@ def endpoint_table(services: Services) -> list[Endpoint]:
         *chat_topic.endpoints(services),
         *agents_chat.endpoints(services),
         *webhooks.endpoints(services, services.webhooks),
+        *console_ext.endpoints(services),
         *public,
     ]
 
@@ -100,6 +110,30 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.extend(events.routes(services))
     routes.extend(operations.routes(services))
     routes.extend(widget.routes(demo=services.settings.demo))
+    routes.extend(console_routes())
+    return routes
+
+
+def console_routes() -> list[BaseRoute]:
+    """The agent console. ``/console`` redirects to ``/console/`` so the page's relative URLs
+    resolve under any ``--root-path``; each file has a route of its own, so other pages under
+    ``/console/`` (the admin page) are routed independently of the order."""
+    assets = load_assets("console")
+
+    def to_folder(request: Request) -> Response:
+        return RedirectResponse("console/", status_code=308)
+
+    def serve(name: str) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            return asset_response(request, assets[name], csp=CONSOLE_CSP)
+
+        return handler
+
+    routes: list[BaseRoute] = [
+        Route("/console", to_folder, methods=["GET", "HEAD"]),
+        Route("/console/", serve("index.html"), methods=["GET", "HEAD"]),
+    ]
+    routes.extend(Route(f"/console/{name}", serve(name), methods=["GET", "HEAD"]) for name in sorted(assets))
     return routes
 
 

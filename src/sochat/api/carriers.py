@@ -596,6 +596,26 @@ class ChatPresence(Carrier):
     FieldProperties: dict[str, FieldProperty] = {}
 
 
+class QuickReply(Plain):
+    """A personal quick reply (sochat extension): its owner's only."""
+
+    QuickReplyId: Int32 = 0
+    Name: Str255 = ""
+    Content: Text = ""
+    Updated: DateTime = UNSET_DATE
+
+
+class CrmMatch(Plain):
+    """A person or contact (company) found by ``/api/v1/CrmSearch`` (sochat extension).
+    A company alone has ``PersonId`` 0."""
+
+    PersonId: Int32 = 0
+    ContactId: Int32 = 0
+    FullName: Str255 = ""
+    Email: Str255 = ""
+    ContactName: Str255 = ""
+
+
 class ChatSummaryItem(Plain):
     ChatSessionId: Int32 = 0
     Name: Str255 = ""

@@ -48,6 +48,7 @@ from sochat.services.ports import (
     EventRepository,
     IdempotencyRepository,
     MessageRepository,
+    QuickReplyRepository,
     SessionRepository,
     TicketRepository,
     TopicRepository,
@@ -56,6 +57,7 @@ from sochat.services.ports import (
 from sochat.storage.errors import UnitOfWorkError
 from sochat.storage.events import EVENT_STATEMENTS, SqlEventRepository
 from sochat.storage.idempotency import SqlIdempotencyRepository
+from sochat.storage.quick_replies import SqlQuickReplyRepository
 from sochat.storage.repositories import (
     STATEMENTS,
     SqlAssociateRepository,
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
         "events",
         "idempotency",
         "messages",
+        "quick_replies",
         "read_only",
         "seed",
         "sessions",
@@ -117,6 +120,7 @@ class SqlUnitOfWork:
     visitor: VisitorRepository
     tickets: TicketRepository
     crm: CrmRepository
+    quick_replies: QuickReplyRepository
 
     def __init__(
         self,
@@ -142,6 +146,7 @@ class SqlUnitOfWork:
         self._listeners = listeners
         self.tickets = SqlTicketRepository(connection, sql, writable=writable)
         self.crm = SqlCrmRepository(connection, sql, writable=writable)
+        self.quick_replies = SqlQuickReplyRepository(connection, writable=writable)
         self.seed = SqlSeeder(connection, sql, writable=writable)
         self._committed = False
 

@@ -575,6 +575,11 @@ STATEMENTS: dict[str, Statements] = {
 # Repositories
 
 
+def _icontains(column: Any, term: str) -> Any:
+    """``column`` contains ``term`` ignoring case; LIKE wildcards in ``term`` match literally."""
+    return func.lower(column).contains(term.lower(), autoescape=True)
+
+
 class _Repository:
     __slots__ = ("_conn", "_sql", "_writable")
 
@@ -971,6 +976,27 @@ class SqlCrmRepository(_Repository):
 
     async def contacts(self, ids: Sequence[int]) -> dict[int, Contact]:
         return await self._by_ids(self._sql.contacts, CONTACT, ids)
+
+    async def search_persons(self, term: str, limit: int) -> builtins.list[Person]:
+        p = schema.person
+        full = p.c.firstname + " " + p.c.lastname
+        stmt = (
+            select(*PERSON.columns)
+            .where(or_(*(_icontains(col, term) for col in (p.c.firstname, p.c.lastname, full, p.c.email))))
+            .order_by(p.c.lastname, p.c.firstname, p.c.id)
+            .limit(limit)
+        )
+        return [PERSON.load(row) for row in await self._conn.execute(stmt)]
+
+    async def search_contacts(self, term: str, limit: int) -> builtins.list[Contact]:
+        c = schema.contact
+        stmt = (
+            select(*CONTACT.columns)
+            .where(or_(_icontains(c.c.name, term), _icontains(c.c.email_address, term)))
+            .order_by(c.c.name, c.c.id)
+            .limit(limit)
+        )
+        return [CONTACT.load(row) for row in await self._conn.execute(stmt)]
 
     async def projects(self, ids: Sequence[int]) -> dict[int, Project]:
         return await self._by_ids(self._sql.projects, PROJECT, ids)

@@ -607,6 +607,17 @@ oidc_identity = Table(
     Column(
         "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
     ),
+quick_reply = Table(
+    "quick_reply",
+    metadata,
+    # An agent's personal snippet (sochat extension): visible to its owner only.
+    _id(),
+    Column(
+        "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    _str("name", 100),
+    _text("content"),
+    _ts("updated_at"),
 )
 
 ALL_TABLES = tuple(metadata.sorted_tables)
