@@ -11,10 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sochat import __version__
+from sochat.api.assets import asset_routes
 from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
@@ -23,6 +24,12 @@ from sochat.api.routes import agents_chat, chat_session, chat_topic, events, log
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
+
+# Channel administration (/console/admin): its own files only, no inline code, no framing.
+ADMIN_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 CORS_HEADERS = [
     "Authorization",
@@ -84,7 +91,22 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
+    routes.extend(admin_routes())
     return routes
+
+
+def admin_routes() -> list[BaseRoute]:
+    """The channel administration page. ``/console/admin`` redirects to ``/console/admin/`` so
+    the page's relative URLs (its modules, the API) resolve under any ``--root-path``. Listed
+    before any ``/console/{name:path}`` route so these win."""
+
+    def to_folder(request: Request) -> Response:
+        return RedirectResponse("admin/", status_code=308)
+
+    return [
+        Route("/console/admin", to_folder, methods=["GET", "HEAD"]),
+        *asset_routes("/console/admin", "admin", csp=ADMIN_CSP),
+    ]
 
 
 def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
