@@ -25,6 +25,12 @@ function append(el, children) {
   }
 }
 
+/** Append children, skipping null/false (unlike Element.append, which writes "null"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 /** Replace all children of ``el``. */
 export function mount(el, ...children) {
   el.replaceChildren();

@@ -3,7 +3,7 @@
 // errors placed next to the field they name.
 
 import { api, ApiError } from './api.js';
-import { h, icon, mount, newId } from './dom.js';
+import { add, h, icon, mount, newId } from './dom.js';
 import {
   FONTS, FORM_FIELDS, flagBits, flagNames, getPath, LANGUAGES, setPath, TABS, WEEKDAYS,
 } from './fields.js';
@@ -145,19 +145,19 @@ export class Editor {
       );
       button.addEventListener('keydown', (e) => this.tabKey(e));
       this.tabButtons.set(tab.id, button);
-      this.tablist.append(button);
+      add(this.tablist, button);
     }
     this.panels = new Map();
     const panelsWrap = h('div', { class: 'panels' });
     for (const tab of TABS) {
       const panel = h('section', { role: 'tabpanel', id: `panel-${tab.id}`, 'aria-labelledby': `tab-${tab.id}`, class: 'panel', tabindex: '0', hidden: true });
-      panel.append(h('h2', { class: 'panel-title', text: t(`tab.${tab.id}`) }));
-      if (has(`intro.${tab.id}`)) panel.append(h('p', { class: 'muted panel-intro', text: t(`intro.${tab.id}`) }));
+      add(panel, h('h2', { class: 'panel-title', text: t(`tab.${tab.id}`) }));
+      if (has(`intro.${tab.id}`)) add(panel, h('p', { class: 'muted panel-intro', text: t(`intro.${tab.id}`) }));
       if (tab.custom === 'hours') this.renderHours(panel);
       else if (tab.custom === 'agents') this.renderAgents(panel);
-      else for (const group of tab.groups) panel.append(this.renderGroup(group, tab.id));
+      else for (const group of tab.groups) add(panel, this.renderGroup(group, tab.id));
       this.panels.set(tab.id, panel);
-      panelsWrap.append(panel);
+      add(panelsWrap, panel);
     }
 
     this.previewRoot = h('div', { class: 'preview-frame' });
@@ -169,7 +169,7 @@ export class Editor {
         this.updatePreview();
       } });
       this.previewButtons.set(s, b);
-      switcher.append(b);
+      add(switcher, b);
     }
     this.previewPane = h(
       'aside',
@@ -264,7 +264,7 @@ export class Editor {
       const input = h('input', { type: 'checkbox', id, checked: Boolean(value), 'aria-describedby': describedBy });
       input.addEventListener('change', () => this.set(f.path, input.checked));
       entry.inputs.push(input);
-      wrap.append(h('div', { class: 'check' }, input, h('label', { for: id, text: label })), helpEl, error);
+      add(wrap, h('div', { class: 'check' }, input, h('label', { for: id, text: label })), helpEl, error);
       return wrap;
     }
     if (f.type === 'flags') return this.renderFlags(f, entry, label, helpEl, error, describedBy);
@@ -296,7 +296,7 @@ export class Editor {
         'aria-describedby': describedBy,
         value: value || '',
       });
-      if (listId) wrap.append(h('datalist', { id: listId }, FONTS.map((name) => h('option', { value: name }))));
+      if (listId) add(wrap, h('datalist', { id: listId }, FONTS.map((name) => h('option', { value: name }))));
     }
     const counter = f.max && (f.type === 'text' || f.type === 'textarea' || f.type === 'emails') ? h('span', { class: 'counter', 'aria-hidden': 'true' }) : null;
     const update = () => {
@@ -314,7 +314,7 @@ export class Editor {
     entry.counter = counter;
     const labelEl = h('label', { for: id, class: 'label' }, label, f.required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null);
     const unit = f.unit ? h('span', { class: 'unit', text: t(`unit.${f.unit}`) }) : null;
-    wrap.append(h('div', { class: 'label-row' }, labelEl, counter), h('div', { class: 'control-row' }, control, unit), helpEl, error);
+    add(wrap, h('div', { class: 'label-row' }, labelEl, counter), h('div', { class: 'control-row' }, control, unit), helpEl, error);
     return wrap;
   }
 
@@ -338,7 +338,7 @@ export class Editor {
       value,
     });
     const picker = h('input', { type: 'color', class: 'color-picker', 'aria-label': t('field.pick', { name: label }), tabindex: '-1' });
-    const clear = h('button', { type: 'button', class: 'btn btn-small btn-quiet', text: t('field.reset'), 'aria-label': t('field.resetNamed', { name: label }) });
+    const clear = h('button', { type: 'button', class: 'btn btn-small btn-quiet icon-only', title: t('field.resetNamed', { name: label }), 'aria-label': t('field.resetNamed', { name: label }) }, icon('close'));
     const sync = () => {
       const v = text.value.trim();
       picker.value = HEX.test(v) && v.length === 7 ? v.toLowerCase() : this.effectiveColor(f.path);
@@ -360,7 +360,7 @@ export class Editor {
     entry.inputs.push(text);
     entry.sync = sync;
     sync();
-    entry.wrap.append(h('label', { for: id, class: 'label', text: label }), h('div', { class: 'control-row color-row' }, picker, text, clear), helpEl, error);
+    add(entry.wrap, h('label', { for: id, class: 'label', text: label }), h('div', { class: 'control-row color-row' }, picker, text, clear), helpEl, error);
     return entry.wrap;
   }
 
@@ -434,7 +434,7 @@ export class Editor {
     const enabled = h('input', { type: 'checkbox', id: enabledId, checked: Boolean(this.draft.OpeningHoursEnabled) });
     enabled.addEventListener('change', () => this.set('OpeningHoursEnabled', enabled.checked));
     const enabledEntry = { wrap: h('div', { class: 'field', dataset: { path: 'OpeningHoursEnabled' } }), error: h('p', { class: 'field-error' }), tab: 'hours', inputs: [enabled] };
-    enabledEntry.wrap.append(h('div', { class: 'check' }, enabled, h('label', { for: enabledId, text: t('field.OpeningHoursEnabled') })), h('p', { class: 'help', text: t('help.OpeningHoursEnabled') }), enabledEntry.error);
+    add(enabledEntry.wrap, h('div', { class: 'check' }, enabled, h('label', { for: enabledId, text: t('field.OpeningHoursEnabled') })), h('p', { class: 'help', text: t('help.OpeningHoursEnabled') }), enabledEntry.error);
     this.fields.set('OpeningHoursEnabled', enabledEntry);
 
     const zoneId = newId('tz');
@@ -450,7 +450,7 @@ export class Editor {
       this.set('OpeningHours.TzLocation', n ? { TZLocationID: n } : null);
     });
     const zoneEntry = { wrap: h('div', { class: 'field', dataset: { path: 'OpeningHours.TzLocation' } }), error: h('p', { class: 'field-error' }), tab: 'hours', inputs: [zone] };
-    zoneEntry.wrap.append(h('label', { for: zoneId, class: 'label', text: t('field.OpeningHours.TzLocation') }), zone, h('p', { class: 'help', text: t('help.OpeningHours.TzLocation') }), zoneEntry.error);
+    add(zoneEntry.wrap, h('label', { for: zoneId, class: 'label', text: t('field.OpeningHours.TzLocation') }), zone, h('p', { class: 'help', text: t('help.OpeningHours.TzLocation') }), zoneEntry.error);
     this.fields.set('OpeningHours.TzLocation', zoneEntry);
 
     const rows = WEEKDAYS.map((day) => this.dayRow(day));
@@ -462,7 +462,7 @@ export class Editor {
       h('tbody', {}, rows),
     );
     const lunch = this.lunchRow();
-    panel.append(
+    add(panel,
       h('div', { class: 'group' }, enabledEntry.wrap, zoneEntry.wrap),
       h('fieldset', { class: 'group' }, h('legend', { text: t('hours.week') }), table),
       lunch,
@@ -470,10 +470,24 @@ export class Editor {
   }
 
   timeInput(path, label) {
+    // Text in 24-hour hh:mm rather than type=time, whose 12/24-hour display follows the
+    // browser's own locale and not the page language.
     const value = String(getPath(this.draft, path) || '00:00:00').slice(0, 5);
-    const input = h('input', { type: 'time', step: 60, value, 'aria-label': label, dataset: { path } });
+    const input = h('input', {
+      type: 'text',
+      class: 'time',
+      inputmode: 'numeric',
+      maxlength: 5,
+      placeholder: 'hh:mm',
+      autocomplete: 'off',
+      value,
+      'aria-label': label,
+      dataset: { path },
+    });
     input.addEventListener('input', () => {
-      if (/^\d\d:\d\d$/.test(input.value)) this.set(path, `${input.value}:00`);
+      const m = input.value.trim().match(/^(\d{1,2})[:.](\d{2})$/);
+      const ok = m && Number(m[1]) < 24 && Number(m[2]) < 60;
+      this.set(path, ok ? `${m[1].padStart(2, '0')}:${m[2]}:00` : `invalid:${input.value}`);
     });
     return input;
   }
@@ -523,14 +537,14 @@ export class Editor {
     this.agentsError = h('p', { class: 'field-error', role: 'alert' });
     const addId = newId('add');
     this.addSelect = h('select', { id: addId });
-    const add = h('button', { type: 'button', class: 'btn', 'data-action': 'add-member', onclick: () => this.addMember() }, icon('plus'), t('agents.add'));
+    const addButton = h('button', { type: 'button', class: 'btn', 'data-action': 'add-member', onclick: () => this.addMember() }, icon('plus'), t('agents.add'));
     const legend = h(
       'dl',
       { class: 'rights-legend' },
       RIGHTS.map((r) => [h('dt', { text: t(`right.${r}`) }), h('dd', { text: t(`rightHelp.${r}`) })]),
     );
-    panel.append(
-      h('div', { class: 'add-member' }, h('label', { for: addId, class: 'label', text: t('agents.user') }), h('div', { class: 'control-row' }, this.addSelect, add)),
+    add(panel,
+      h('div', { class: 'add-member' }, h('label', { for: addId, class: 'label', text: t('agents.user') }), h('div', { class: 'control-row' }, this.addSelect, addButton)),
       h(
         'div',
         { class: 'table-wrap' },
@@ -657,12 +671,17 @@ export class Editor {
       }
     }
     const hours = d.OpeningHours || {};
+    const times = WEEKDAYS.flatMap((day) => [`${day}Start`, `${day}Stop`]).concat(['LunchStart', 'LunchStop']);
+    for (const key of times) {
+      if (String(hours[key] || '').startsWith('invalid:')) errors.set(`OpeningHours.${key}`, t('error.time'));
+    }
     for (const day of WEEKDAYS) {
+      if (errors.has(`OpeningHours.${day}Start`) || errors.has(`OpeningHours.${day}Stop`)) continue;
       if (hours[`${day}Enabled`] && String(hours[`${day}Stop`]) <= String(hours[`${day}Start`])) {
         errors.set(`OpeningHours.${day}Stop`, t('error.hoursOrder'));
       }
     }
-    if (hours.UseLunchHours && String(hours.LunchStop) <= String(hours.LunchStart)) {
+    if (hours.UseLunchHours && !errors.has('OpeningHours.LunchStart') && !errors.has('OpeningHours.LunchStop') && String(hours.LunchStop) <= String(hours.LunchStart)) {
       errors.set('OpeningHours.LunchStop', t('error.hoursOrder'));
     }
     this.clientErrors = errors;

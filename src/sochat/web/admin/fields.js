@@ -51,6 +51,7 @@ export const TABS = [
       },
       {
         legend: 'warnings',
+        columns: true,
         fields: [
           num('WarnNewChatMinutes', { unit: 'minutes' }),
           num('WarnManagerNewChatMinutes', { unit: 'minutes' }),
@@ -60,6 +61,7 @@ export const TABS = [
       },
       {
         legend: 'queueOffline',
+        columns: true,
         fields: [
           check('UseQueueOfflineForm'),
           num('OfflineFormTimeLimit', { unit: 'minutes' }),

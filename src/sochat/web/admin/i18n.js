@@ -13,6 +13,7 @@ export const LANGUAGE_NAMES = {
 const STORE = 'sochat.admin.language';
 
 const en = {
+  'error.time': 'Write the time as hh:mm, such as 08:30.',
   'nav.skip': 'Skip to content',
   'app.title': 'Channel administration',
   'nav.label': 'Account',
@@ -176,7 +177,6 @@ const en = {
   'field.OpeningHours.UseLunchHours': 'Closed for lunch',
   'field.auto': 'Automatic',
   'field.pick': 'Pick a colour for {name}',
-  'field.reset': 'Automatic',
   'field.resetNamed': 'Set {name} to automatic',
   'field.refId': 'Id',
   'field.refName': 'Name',
@@ -261,6 +261,7 @@ const en = {
 };
 
 const nb = {
+  'error.time': 'Skriv klokkeslettet som tt:mm, for eksempel 08:30.',
   'nav.skip': 'Hopp til innholdet',
   'app.title': 'Kanaladministrasjon',
   'nav.label': 'Konto',
@@ -424,7 +425,6 @@ const nb = {
   'field.OpeningHours.UseLunchHours': 'Stengt i lunsjen',
   'field.auto': 'Automatisk',
   'field.pick': 'Velg farge for {name}',
-  'field.reset': 'Automatisk',
   'field.resetNamed': 'Sett {name} til automatisk',
   'field.refId': 'ID',
   'field.refName': 'Navn',
@@ -509,6 +509,7 @@ const nb = {
 };
 
 const sv = {
+  'error.time': 'Skriv tiden som tt:mm, till exempel 08:30.',
   'nav.skip': 'Hoppa till innehållet',
   'app.title': 'Kanaladministration',
   'nav.label': 'Konto',
@@ -672,7 +673,6 @@ const sv = {
   'field.OpeningHours.UseLunchHours': 'Stängt under lunch',
   'field.auto': 'Automatisk',
   'field.pick': 'Välj färg för {name}',
-  'field.reset': 'Automatisk',
   'field.resetNamed': 'Sätt {name} till automatisk',
   'field.refId': 'Id',
   'field.refName': 'Namn',
@@ -757,6 +757,7 @@ const sv = {
 };
 
 const da = {
+  'error.time': 'Skriv tidspunktet som tt:mm, for eksempel 08:30.',
   'nav.skip': 'Spring til indholdet',
   'app.title': 'Kanaladministration',
   'nav.label': 'Konto',
@@ -920,7 +921,6 @@ const da = {
   'field.OpeningHours.UseLunchHours': 'Lukket i frokosten',
   'field.auto': 'Automatisk',
   'field.pick': 'Vælg farve til {name}',
-  'field.reset': 'Automatisk',
   'field.resetNamed': 'Sæt {name} til automatisk',
   'field.refId': 'Id',
   'field.refName': 'Navn',
@@ -1005,6 +1005,7 @@ const da = {
 };
 
 const de = {
+  'error.time': 'Geben Sie die Uhrzeit als hh:mm ein, etwa 08:30.',
   'nav.skip': 'Zum Inhalt springen',
   'app.title': 'Kanalverwaltung',
   'nav.label': 'Konto',
@@ -1168,7 +1169,6 @@ const de = {
   'field.OpeningHours.UseLunchHours': 'Mittagspause geschlossen',
   'field.auto': 'Automatisch',
   'field.pick': 'Farbe für {name} wählen',
-  'field.reset': 'Automatisch',
   'field.resetNamed': '{name} auf automatisch setzen',
   'field.refId': 'ID',
   'field.refName': 'Name',
@@ -1253,6 +1253,7 @@ const de = {
 };
 
 const nl = {
+  'error.time': 'Schrijf de tijd als uu:mm, zoals 08:30.',
   'nav.skip': 'Naar de inhoud',
   'app.title': 'Kanaalbeheer',
   'nav.label': 'Account',
@@ -1416,7 +1417,6 @@ const nl = {
   'field.OpeningHours.UseLunchHours': 'Gesloten tijdens de lunch',
   'field.auto': 'Automatisch',
   'field.pick': 'Kies een kleur voor {name}',
-  'field.reset': 'Automatisch',
   'field.resetNamed': '{name} op automatisch zetten',
   'field.refId': 'Id',
   'field.refName': 'Naam',

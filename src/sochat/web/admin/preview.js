@@ -13,6 +13,7 @@ const HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
 // The widget's built-in labels follow the channel language (ui.md 1.4); sample texts too.
 const WIDGET_TEXTS = {
   en: {
+    offlineDefault: 'Nobody can chat right now. Please try again later.', hours: 'Opening hours', lunch: 'Closed for lunch {from}–{to}',
     badge: 'Chat with us', title: 'Chat', write: 'Write a message…', send: 'Send', start: 'Start chat',
     Name: 'Name', Email: 'E-mail', Company: 'Company', Phone: 'Phone', Country: 'Country',
     consent: 'I agree that my details are stored to handle this chat.',
@@ -24,6 +25,7 @@ const WIDGET_TEXTS = {
     ended: 'The chat has ended.',
   },
   nb: {
+    offlineDefault: 'Ingen kan chatte akkurat nå. Prøv igjen senere.', hours: 'Åpningstider', lunch: 'Stengt for lunsj {from}–{to}',
     badge: 'Chat med oss', title: 'Chat', write: 'Skriv en melding…', send: 'Send', start: 'Start chat',
     Name: 'Navn', Email: 'E-post', Company: 'Firma', Phone: 'Telefon', Country: 'Land',
     consent: 'Jeg godtar at opplysningene mine lagres for å behandle denne chatten.',
@@ -35,6 +37,7 @@ const WIDGET_TEXTS = {
     ended: 'Chatten er avsluttet.',
   },
   sv: {
+    offlineDefault: 'Ingen kan chatta just nu. Försök igen senare.', hours: 'Öppettider', lunch: 'Stängt för lunch {from}–{to}',
     badge: 'Chatta med oss', title: 'Chatt', write: 'Skriv ett meddelande…', send: 'Skicka', start: 'Starta chatt',
     Name: 'Namn', Email: 'E-post', Company: 'Företag', Phone: 'Telefon', Country: 'Land',
     consent: 'Jag godkänner att mina uppgifter sparas för att hantera chatten.',
@@ -46,6 +49,7 @@ const WIDGET_TEXTS = {
     ended: 'Chatten är avslutad.',
   },
   da: {
+    offlineDefault: 'Ingen kan chatte lige nu. Prøv igen senere.', hours: 'Åbningstider', lunch: 'Lukket for frokost {from}–{to}',
     badge: 'Chat med os', title: 'Chat', write: 'Skriv en besked…', send: 'Send', start: 'Start chat',
     Name: 'Navn', Email: 'E-mail', Company: 'Firma', Phone: 'Telefon', Country: 'Land',
     consent: 'Jeg accepterer, at mine oplysninger gemmes for at behandle denne chat.',
@@ -57,6 +61,7 @@ const WIDGET_TEXTS = {
     ended: 'Chatten er afsluttet.',
   },
   de: {
+    offlineDefault: 'Gerade ist niemand für einen Chat da. Bitte versuchen Sie es später.', hours: 'Öffnungszeiten', lunch: 'Mittagspause {from}–{to}',
     badge: 'Chatten Sie mit uns', title: 'Chat', write: 'Nachricht schreiben…', send: 'Senden', start: 'Chat starten',
     Name: 'Name', Email: 'E-Mail', Company: 'Firma', Phone: 'Telefon', Country: 'Land',
     consent: 'Ich bin einverstanden, dass meine Angaben zur Bearbeitung dieses Chats gespeichert werden.',
@@ -68,6 +73,7 @@ const WIDGET_TEXTS = {
     ended: 'Der Chat wurde beendet.',
   },
   nl: {
+    offlineDefault: 'Er is nu niemand beschikbaar om te chatten. Probeer het later opnieuw.', hours: 'Openingstijden', lunch: 'Gesloten voor de lunch {from}–{to}',
     badge: 'Chat met ons', title: 'Chat', write: 'Typ een bericht…', send: 'Verzenden', start: 'Chat starten',
     Name: 'Naam', Email: 'E-mail', Company: 'Bedrijf', Phone: 'Telefoon', Country: 'Land',
     consent: 'Ik ga akkoord met het opslaan van mijn gegevens voor deze chat.',
@@ -172,14 +178,14 @@ export function renderPreview(root, topic, state, label) {
   stage.style.fontFamily = fontFamily(w.Font);
   stage.style.fontSize = /^\d{1,2}(\.\d)?px$/.test(w.FontSize || '') ? w.FontSize : '14px';
 
-  if (state !== 'badge') stage.append(windowFor(topic, w, tx, state, agentName));
+  if (state !== 'badge') stage.append(windowFor(topic, w, tx, state, agentName, lang));
   stage.append(
     h('div', { class: 'pv-badge' }, icon('chat', 'pv-badge-icon'), h('span', { text: topic.BadgeHeader || tx.badge })),
   );
   root.replaceChildren(stage);
 }
 
-function windowFor(topic, w, tx, state, agentName) {
+function windowFor(topic, w, tx, state, agentName, lang) {
   const showAgent = state === 'chat' && w.ShowAgentPhoto;
   const header = h(
     'div',
@@ -201,7 +207,7 @@ function windowFor(topic, w, tx, state, agentName) {
   const body = h('div', { class: 'pv-body' });
   let footer = null;
   if (state === 'prechat') body.append(prechat(topic, w, tx));
-  else if (state === 'offline') body.append(offline(topic, w, tx));
+  else if (state === 'offline') body.append(offline(topic, w, tx, lang));
   else if (state === 'postchat') body.append(postchat(topic, w, tx, agentName));
   else {
     body.append(conversation(topic, w, tx, state, agentName));
@@ -292,11 +298,12 @@ function prechat(topic, w, tx) {
   );
 }
 
-function offline(topic, w, tx) {
+function offline(topic, w, tx, lang) {
   return h(
     'div',
     { class: 'pv-form' },
-    w.OfflineMessage ? h('p', { class: 'pv-text', text: w.OfflineMessage }) : null,
+    h('p', { class: 'pv-text', text: w.OfflineMessage || tx.offlineDefault }),
+    topic.OpeningHoursEnabled ? hoursSummary(topic.OpeningHours || {}, tx, lang) : null,
     topic.TicketEnabled
       ? [
           formFields(flagBits(w.OfflineFields), tx, topic.OfflineCollectConsent, tx.question),
@@ -304,6 +311,30 @@ function offline(topic, w, tx) {
         ]
       : null,
   );
+}
+
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const hhmm = (v) => (/^\d\d:\d\d/.test(String(v || '')) ? String(v).slice(0, 5) : '');
+
+/** "Mon–Fri 08:00–16:00" lines: runs of weekdays with the same hours. */
+function hoursSummary(hours, tx, lang) {
+  let names;
+  try {
+    const fmt = new Intl.DateTimeFormat(lang, { weekday: 'short' });
+    names = DAYS.map((_, i) => fmt.format(new Date(Date.UTC(2024, 0, 1 + i, 12))));
+  } catch {
+    names = DAYS;
+  }
+  const spans = DAYS.map((d) => (hours[`${d}Enabled`] ? `${hhmm(hours[`${d}Start`])}–${hhmm(hours[`${d}Stop`])}` : ''));
+  const lines = [];
+  for (let i = 0; i < 7; ) {
+    let j = i;
+    while (j + 1 < 7 && spans[j + 1] === spans[i]) j += 1;
+    if (spans[i]) lines.push(`${names[i]}${j > i ? `–${names[j]}` : ''} ${spans[i]}`);
+    i = j + 1;
+  }
+  if (hours.UseLunchHours) lines.push(fill(tx.lunch, { from: hhmm(hours.LunchStart), to: hhmm(hours.LunchStop) }));
+  return h('div', { class: 'pv-hours' }, h('span', { class: 'pv-label', text: tx.hours }), lines.map((l) => h('div', { text: l })));
 }
 
 function postchat(topic, w, tx, agentName) {
