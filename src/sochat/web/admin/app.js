@@ -389,6 +389,14 @@ function render() {
   } else route();
 }
 
+// Ctrl+S / Cmd+S saves the open channel, wherever the focus is.
+document.addEventListener('keydown', (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's' && state.editor && state.editor.draft) {
+    event.preventDefault();
+    if (!document.querySelector('dialog[open]')) state.editor.save();
+  }
+});
+
 window.addEventListener('beforeunload', (event) => {
   if (state.editor && state.editor.dirty()) {
     event.preventDefault();

@@ -182,15 +182,6 @@ export class Editor {
     const form = h('div', { class: 'editor-form' }, this.tablist, panelsWrap);
     const bodyEl = h('div', { class: 'editor-body' }, form, this.previewPane);
     mount(this.main, head, this.banner, bodyEl);
-    if (!this.main.dataset.keys) {
-      this.main.dataset.keys = '1';
-      this.main.addEventListener('keydown', (e) => {
-        if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-          e.preventDefault();
-          this.save();
-        }
-      });
-    }
     this.showTab(this.tab);
     this.validate(false);
     this.changed();
