@@ -79,6 +79,7 @@ def test_administrator_creates_a_channel_with_every_setting(
     page.locator('input[data-path="OpeningHours.LunchStart"]').fill("11:30")
     page.locator('input[data-path="OpeningHours.LunchStop"]').fill("12:00")
     expect(page.locator(".pv-hours")).to_contain_text("09:00–17:30")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "admin-opening-hours")
 
     tab(page, "queue")
@@ -124,6 +125,7 @@ def test_administrator_creates_a_channel_with_every_setting(
     # After the first reply the agent's photo and first name replace logo and header (W18/W19).
     expect(page.locator(".pv-avatar")).to_be_visible()
     expect(page.locator(".pv-title")).to_have_text("Kari")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "admin-widget-look")
 
     tab(page, "prechat")

@@ -488,11 +488,15 @@ export class Editor {
     const base = `OpeningHours.${day}`;
     const openId = newId('day');
     const open = h('input', { type: 'checkbox', id: openId, checked: Boolean(getPath(this.draft, `${base}Enabled`)), 'aria-label': t('hours.openOn', { day: name }) });
-    open.addEventListener('change', () => this.set(`${base}Enabled`, open.checked));
     const start = this.timeInput(`${base}Start`, t('hours.opensAt', { day: name }));
     const stop = this.timeInput(`${base}Stop`, t('hours.closesAt', { day: name }));
     const error = h('p', { class: 'field-error' });
     const row = h('tr', { dataset: { day } }, h('th', { scope: 'row', text: name }), h('td', {}, open), h('td', {}, start), h('td', {}, stop, error));
+    row.classList.toggle('day-off', !open.checked);
+    open.addEventListener('change', () => {
+      row.classList.toggle('day-off', !open.checked);
+      this.set(`${base}Enabled`, open.checked);
+    });
     this.fields.set(`${base}Stop`, { wrap: row, error, tab: 'hours', inputs: [stop] });
     this.fields.set(`${base}Start`, { wrap: row, error, tab: 'hours', inputs: [start] });
     this.fields.set(`${base}Enabled`, { wrap: row, error, tab: 'hours', inputs: [open] });
