@@ -20,7 +20,7 @@ from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks, widget
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -91,6 +91,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
     routes.append(_route("/api/logout", sign_out, ["POST"]))  # type: ignore[arg-type]
     routes.extend(events.routes(services))
+    routes.extend(widget.routes(demo=services.settings.demo))
     routes.extend(admin_routes())
     return routes
 

@@ -4,7 +4,7 @@
 * Body larger than ``max_body_bytes`` → 413, decided from Content-Length before reading,
   and enforced while streaming for chunked bodies.
 * Every HTTP response gets security headers; ``Cache-Control: no-store`` because
-  answers depend on the caller.
+  answers depend on the caller (unless the response sets its own, as static assets do).
 """
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ class LimitsMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                # A response's own value wins (static assets set their caching and policies).
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)
