@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import HostSite, screenshot
 
 ADMIN = ("tje0", "Tje0")
 
@@ -474,3 +474,33 @@ def test_readable_on_a_phone(browser: Browser, base_url: str) -> None:
         screenshot(page, "admin-mobile")
     finally:
         ctx.close()
+
+
+def test_the_copied_tag_works_on_another_site(
+    page: Page, context: BrowserContext, base_url: str, host_site: HostSite, rest: httpx.Client
+) -> None:
+    created = rest.post(
+        "/api/v1/ChatTopic", json={"Name": "Host site channel", "BadgeHeader": "Ask the shop"}
+    ).json()
+    topic_id = created["ChatTopicId"]
+    try:
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+        sign_in(page, base_url)
+        page.locator(f'tr[data-topic-id="{topic_id}"]').get_by_role("button", name="View script").click()
+        page.get_by_role("dialog").get_by_role("button", name="Copy").click()
+        expect(page.get_by_role("dialog").get_by_role("status")).to_have_text("Copied to the clipboard.")
+        tag = page.evaluate("navigator.clipboard.readText()")
+        assert f"data-topicId='{topic_id}'" in tag
+
+        visitor = context.new_page()
+        visitor.goto(
+            host_site.page(f"shop-{topic_id}.html", f"<!doctype html><title>Shop</title><h1>Shop</h1>{tag}")
+        )
+        widget = visitor.locator(f"sochat-chat[data-topic-id='{topic_id}']")
+        expect(widget).to_be_attached()  # the loader ran on the other origin and mounted the widget
+        if rest.get(f"/api/v1/Visitor/Topics/{topic_id}").status_code == 404:
+            pytest.skip("the visitor API (/api/v1/Visitor) is not on this branch yet: badge not checked")
+        expect(widget.locator("button.launcher.show")).to_be_visible()
+        expect(widget.locator(".launcher .lt")).to_have_text("Ask the shop")
+    finally:
+        rest.delete(f"/api/v1/ChatTopic/{topic_id}")
