@@ -99,7 +99,7 @@ def test_administrator_creates_a_channel_with_every_setting(
     field(page, "AlertRecipient").fill("alerts@example.com, lead@example.com")
 
     tab(page, "look")
-    expect(page.locator(".pv-header")).to_have_css("background-color", "rgb(11, 107, 203)")  # default
+    expect(page.locator(".pv-header")).to_have_css("background-color", "rgb(37, 99, 235)")  # default
     field(page, "Widget.Theme").select_option("Modern")
     field(page, "Widget.Color").fill("#d0021b")
     # The live preview changes as the colour is typed (C4).
@@ -123,8 +123,10 @@ def test_administrator_creates_a_channel_with_every_setting(
     field(page, "Widget.ShowAgentPhoto").check()
     field(page, "Widget.UseAgentFirstname").check()
     # After the first reply the agent's photo and first name replace logo and header (W18/W19).
-    expect(page.locator(".pv-avatar")).to_be_visible()
+    expect(page.locator(".pv-agent-photo")).to_be_visible()
+    expect(page.locator(".pv-logo")).to_have_count(0)
     expect(page.locator(".pv-title")).to_have_text("Kari")
+    expect(page.locator(".pv-subtitle")).to_have_text("Kundeservice")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "admin-widget-look")
 
@@ -134,7 +136,11 @@ def test_administrator_creates_a_channel_with_every_setting(
     required = page.locator('[data-path="Widget.RequiredFields"]')
     required.locator('input[data-flag="Phone"]').check()
     field(page, "CollectConsent").check()
-    expect(page.locator(".pv-form .pv-req")).to_have_count(3)  # name, e-mail, phone
+    # As the widget: name and e-mail always, other fields when required; "(valgfritt)" marks
+    # the optional ones (here only the question).
+    expect(page.locator(".pv-field[data-field]")).to_have_count(3)
+    expect(page.locator('.pv-field[data-field="Phone"]')).to_contain_text("Telefon")
+    expect(page.locator(".pv-field[data-field] .pv-opt")).to_have_count(0)
     expect(page.locator(".pv-consent")).to_be_visible()
 
     tab(page, "offline")
@@ -142,7 +148,8 @@ def test_administrator_creates_a_channel_with_every_setting(
     field(page, "Widget.OfflineMessage").fill("Legg igjen en melding, så svarer vi i morgen.")
     field(page, "TicketEnabled").check()
     page.locator('[data-path="Widget.OfflineFields"] input[data-flag="Email"]').check()
-    expect(page.locator(".pv-title")).to_have_text("Vi er stengt")
+    expect(page.locator(".pv-intro h3")).to_have_text("Vi er stengt")
+    expect(page.locator(".pv-form .pv-button")).to_have_text("Send melding")
 
     tab(page, "postchat")
     field(page, "Widget.PostFormEnabled").check()
