@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from sochat.api.app import ADMIN_CSP, admin_routes
 from sochat.api.assets import load_assets
 from sochat.web.admin_zones import render
 
-pytestmark = pytest.mark.anyio
 ASSETS = load_assets("admin")
 
 
@@ -44,22 +46,32 @@ def test_policy_allows_only_the_page_itself() -> None:
     assert "frame-ancestors 'none'" in ADMIN_CSP
 
 
+def get(app: ASGIApp, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    """One request, on an event loop of its own thread: browser tests in the same worker keep
+    Playwright's loop running in this one."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+            return await client.get(path, headers=headers)
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
+
+
 @pytest.mark.parametrize("prefix", ["", "/SuperOffice"])
-async def test_routes_under_any_root_path(prefix: str) -> None:
+def test_routes_under_any_root_path(prefix: str) -> None:
     app = Starlette(routes=[Mount(prefix, routes=admin_routes())] if prefix else admin_routes())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as client:
-        first = await client.get(f"{prefix}/console/admin")
-        assert first.status_code == 308
-        assert first.headers["location"] == "admin/"  # relative: keeps the root path
-        page = await client.get(f"{prefix}/console/admin/")
-        assert page.status_code == 200
-        assert page.headers["content-type"].startswith("text/html")
-        assert page.headers["content-security-policy"] == ADMIN_CSP
-        script = await client.get(f"{prefix}/console/admin/app.js")
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert script.headers["x-content-type-options"] == "nosniff"
-        again = await client.get(
-            f"{prefix}/console/admin/app.js", headers={"if-none-match": script.headers["etag"]}
-        )
-        assert again.status_code == 304
-        assert (await client.get(f"{prefix}/console/admin/nope.js")).status_code == 404
+    first = get(app, f"{prefix}/console/admin")
+    assert first.status_code == 308
+    assert first.headers["location"] == "admin/"  # relative: keeps the root path
+    page = get(app, f"{prefix}/console/admin/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == ADMIN_CSP
+    script = get(app, f"{prefix}/console/admin/app.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["x-content-type-options"] == "nosniff"
+    again = get(app, f"{prefix}/console/admin/app.js", headers={"if-none-match": script.headers["etag"]})
+    assert again.status_code == 304
+    assert get(app, f"{prefix}/console/admin/nope.js").status_code == 404

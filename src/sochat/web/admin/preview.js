@@ -145,7 +145,8 @@ export function renderPreview(root, topic, state, label) {
 
 function panel(ctx) {
   const { state } = ctx;
-  const body = h('div', { class: 'pv-body' });
+  // Conversations show their end, as a chat scrolled to the newest message does.
+  const body = h('div', { class: state === 'prechat' || state === 'offline' ? 'pv-body' : 'pv-body pv-bottom' });
   let banner = null;
   let composer = null;
   if (state === 'prechat') body.append(...prechat(ctx));
