@@ -443,7 +443,7 @@ def test_texts_follow_the_browser_language(browser: Browser, base_url: str) -> N
         expect(page.get_by_role("heading", name="Chatkanäle")).to_be_visible()
         assert page.evaluate("document.documentElement.lang") == "de"
         # Switching the language on the page re-renders in that language.
-        page.get_by_label("Sprache").select_option("sv")
+        page.get_by_label("Sprache der Seite").select_option("sv")
         expect(page.get_by_role("heading", name="Chattkanaler")).to_be_visible()
         # Every language has every text the page uses.
         missing = page.evaluate(
@@ -509,5 +509,34 @@ def test_the_copied_tag_works_on_another_site(
             pytest.skip("the visitor API (/api/v1/Visitor) is not on this branch yet: badge not checked")
         expect(widget.locator("button.launcher.show")).to_be_visible()
         expect(widget.locator(".launcher .lt")).to_have_text("Ask the shop")
+    finally:
+        rest.delete(f"/api/v1/ChatTopic/{topic_id}")
+
+
+def test_edits_survive_an_ended_session_and_a_language_switch(
+    page: Page, base_url: str, rest: httpx.Client
+) -> None:
+    topic_id = rest.post("/api/v1/ChatTopic", json={"Name": "Session test channel"}).json()["ChatTopicId"]
+    try:
+        sign_in(page, base_url)
+        page.goto(f"{base_url}/console/admin/#/channel/{topic_id}")
+        field(page, "Description").fill("kept across everything")
+        # Switching the page language re-renders the dialog from the draft.
+        page.get_by_label("Page language").select_option("nl")
+        expect(page.get_by_role("heading", name="Eigenschappen")).to_be_visible()
+        expect(field(page, "Description")).to_have_value("kept across everything")
+        expect(page.locator(".chip-warn")).to_have_text("Niet-opgeslagen wijzigingen")
+        page.get_by_label("Taal van de pagina").select_option("en")
+
+        # The session ends (signed out elsewhere): saving asks to sign in again, then saves.
+        assert page.request.post(f"{base_url}/api/logout").status == 204
+        page.get_by_role("button", name="Save").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("Your session has ended")
+        dialog.get_by_label("User name").fill("tje0")
+        dialog.get_by_label("Password").fill("Tje0")
+        dialog.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#status")).to_have_text("Channel “Session test channel” saved.")
+        assert rest.get(f"/api/v1/ChatTopic/{topic_id}").json()["Description"] == "kept across everything"
     finally:
         rest.delete(f"/api/v1/ChatTopic/{topic_id}")

@@ -10,7 +10,7 @@ import {
 import { has, LANGUAGE_NAMES, t, zoneName } from './i18n.js';
 import { renderPreview, widgetColors } from './preview.js';
 import { ZONES } from './timezones.js';
-import { announce, confirmDialog, errorText, scriptDialog } from './ui.js';
+import { announce, confirmDialog, errorText, scriptDialog, signInAgainDialog } from './ui.js';
 
 const HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
@@ -795,10 +795,16 @@ export class Editor {
     }
   }
 
-  failed(err) {
+  async failed(err) {
     this.busy = false;
     this.saveButton.disabled = false;
     this.saveButton.removeAttribute('aria-busy');
+    if (err instanceof ApiError && err.status === 401) {
+      // The session ended while editing: sign in again here and save, keeping the edits.
+      if (await signInAgainDialog(sessionStorage.getItem('sochat.admin.user') || '')) this.save();
+      else this.showBanner(t('session.lost'));
+      return;
+    }
     const message = errorText(err);
     const path = err instanceof ApiError ? this.fieldOf(message) : null;
     if (path) {

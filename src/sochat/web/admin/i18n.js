@@ -13,12 +13,15 @@ export const LANGUAGE_NAMES = {
 const STORE = 'sochat.admin.language';
 
 const en = {
+  'session.title': 'Sign in again',
+  'session.text': 'Your session has ended. Sign in again to save your changes; nothing you entered is lost.',
+  'session.lost': 'Not saved: your session has ended. Sign in again and save.',
   'error.time': 'Write the time as hh:mm, such as 08:30.',
   'nav.skip': 'Skip to content',
   'app.title': 'Channel administration',
   'nav.label': 'Account',
   'nav.console': 'Agent console',
-  'nav.language': 'Language',
+  'nav.language': 'Page language',
   'nav.signOut': 'Sign out',
   'signin.title': 'Sign in',
   'signin.intro': 'Channel administration for sochat. Sign in with your chat user.',
@@ -261,12 +264,15 @@ const en = {
 };
 
 const nb = {
+  'session.title': 'Logg inn på nytt',
+  'session.text': 'Økten din er avsluttet. Logg inn på nytt for å lagre endringene; ingenting du har skrevet, går tapt.',
+  'session.lost': 'Ikke lagret: økten din er avsluttet. Logg inn på nytt og lagre.',
   'error.time': 'Skriv klokkeslettet som tt:mm, for eksempel 08:30.',
   'nav.skip': 'Hopp til innholdet',
   'app.title': 'Kanaladministrasjon',
   'nav.label': 'Konto',
   'nav.console': 'Agentkonsoll',
-  'nav.language': 'Språk',
+  'nav.language': 'Sidespråk',
   'nav.signOut': 'Logg ut',
   'signin.title': 'Logg inn',
   'signin.intro': 'Kanaladministrasjon for sochat. Logg inn med chatbrukeren din.',
@@ -509,12 +515,15 @@ const nb = {
 };
 
 const sv = {
+  'session.title': 'Logga in igen',
+  'session.text': 'Din session har avslutats. Logga in igen för att spara ändringarna; inget du har skrivit går förlorat.',
+  'session.lost': 'Inte sparat: din session har avslutats. Logga in igen och spara.',
   'error.time': 'Skriv tiden som tt:mm, till exempel 08:30.',
   'nav.skip': 'Hoppa till innehållet',
   'app.title': 'Kanaladministration',
   'nav.label': 'Konto',
   'nav.console': 'Agentkonsol',
-  'nav.language': 'Språk',
+  'nav.language': 'Sidans språk',
   'nav.signOut': 'Logga ut',
   'signin.title': 'Logga in',
   'signin.intro': 'Kanaladministration för sochat. Logga in med din chattanvändare.',
@@ -757,12 +766,15 @@ const sv = {
 };
 
 const da = {
+  'session.title': 'Log ind igen',
+  'session.text': 'Din session er udløbet. Log ind igen for at gemme ændringerne; intet af det, du har skrevet, går tabt.',
+  'session.lost': 'Ikke gemt: din session er udløbet. Log ind igen, og gem.',
   'error.time': 'Skriv tidspunktet som tt:mm, for eksempel 08:30.',
   'nav.skip': 'Spring til indholdet',
   'app.title': 'Kanaladministration',
   'nav.label': 'Konto',
   'nav.console': 'Agentkonsol',
-  'nav.language': 'Sprog',
+  'nav.language': 'Sidens sprog',
   'nav.signOut': 'Log ud',
   'signin.title': 'Log ind',
   'signin.intro': 'Kanaladministration for sochat. Log ind med din chatbruger.',
@@ -1005,12 +1017,15 @@ const da = {
 };
 
 const de = {
+  'session.title': 'Erneut anmelden',
+  'session.text': 'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an, um die Änderungen zu speichern; Ihre Eingaben bleiben erhalten.',
+  'session.lost': 'Nicht gespeichert: Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an und speichern Sie.',
   'error.time': 'Geben Sie die Uhrzeit als hh:mm ein, etwa 08:30.',
   'nav.skip': 'Zum Inhalt springen',
   'app.title': 'Kanalverwaltung',
   'nav.label': 'Konto',
   'nav.console': 'Agentenkonsole',
-  'nav.language': 'Sprache',
+  'nav.language': 'Sprache der Seite',
   'nav.signOut': 'Abmelden',
   'signin.title': 'Anmelden',
   'signin.intro': 'Kanalverwaltung für sochat. Melden Sie sich mit Ihrem Chat-Benutzer an.',
@@ -1253,12 +1268,15 @@ const de = {
 };
 
 const nl = {
+  'session.title': 'Opnieuw aanmelden',
+  'session.text': 'Uw sessie is verlopen. Meld u opnieuw aan om de wijzigingen op te slaan; niets van wat u hebt ingevoerd gaat verloren.',
+  'session.lost': 'Niet opgeslagen: uw sessie is verlopen. Meld u opnieuw aan en sla op.',
   'error.time': 'Schrijf de tijd als uu:mm, zoals 08:30.',
   'nav.skip': 'Naar de inhoud',
   'app.title': 'Kanaalbeheer',
   'nav.label': 'Account',
   'nav.console': 'Agentconsole',
-  'nav.language': 'Taal',
+  'nav.language': 'Taal van de pagina',
   'nav.signOut': 'Afmelden',
   'signin.title': 'Aanmelden',
   'signin.intro': 'Kanaalbeheer voor sochat. Meld u aan met uw chatgebruiker.',

@@ -1,6 +1,6 @@
 // Shared page furniture: the status toast, modal dialogs, error texts.
 
-import { ApiError } from './api.js';
+import { api, ApiError } from './api.js';
 import { h, icon, newId } from './dom.js';
 import { copyText, embedTag } from './embed.js';
 import { t } from './i18n.js';
@@ -92,6 +92,56 @@ export function scriptDialog(topic) {
   document.body.append(dialog);
   dialog.showModal();
   copy.focus();
+}
+
+/**
+ * Sign in again without leaving the page (the session ended while editing): resolves true
+ * once signed in, false when the user cancels. Unsaved edits stay where they are.
+ */
+export function signInAgainDialog(user) {
+  return new Promise((resolve) => {
+    const titleId = newId('dlg');
+    const userId = newId('u');
+    const passId = newId('p');
+    const error = h('p', { class: 'form-error', role: 'alert' });
+    const userInput = h('input', { id: userId, autocomplete: 'username', value: user || '' });
+    const passInput = h('input', { id: passId, type: 'password', autocomplete: 'current-password' });
+    let ok = false;
+    const form = h(
+      'form',
+      { method: 'dialog', novalidate: true },
+      h('h2', { id: titleId, text: t('session.title') }),
+      h('p', { text: t('session.text') }),
+      h('div', { class: 'field' }, h('label', { for: userId, class: 'label', text: t('signin.user') }), userInput),
+      h('div', { class: 'field' }, h('label', { for: passId, class: 'label', text: t('signin.password') }), passInput),
+      error,
+      h(
+        'div',
+        { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', text: t('action.cancel'), onclick: () => dialog.close() }),
+        h('button', { type: 'submit', class: 'btn btn-primary', text: t('signin.submit') }),
+      ),
+    );
+    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await api.login(userInput.value.trim(), passInput.value);
+        ok = true;
+        dialog.close();
+      } catch (err) {
+        error.textContent = err instanceof ApiError && err.status === 401 ? t('signin.failed') : errorText(err);
+        passInput.select();
+      }
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(ok);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    (user ? passInput : userInput).focus();
+  });
 }
 
 export function errorText(err) {
