@@ -1224,6 +1224,14 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       setTimeout(() => this.focusFirst(), 30);
     }
 
+    /** The session, started once with the tag's pre-fill values when the first message or
+     * file needs one (two quick sends share the same start). */
+    ensureSession() {
+      if (this.sid) return Promise.resolve();
+      if (!this.starting) this.starting = this.start(this.prefillValues(), '').finally(() => { this.starting = null; });
+      return this.starting;
+    }
+
     /** Fields the visitor did not type: the tag's pre-fill values. */
     prefillValues() {
       return { CustomerName: prefill(this.pre.name), CustomerEmail: prefill(this.pre.email), CustomerPhone: prefill(this.pre.phone), CustomerCompanyName: prefill(this.pre.company) };
@@ -1453,7 +1461,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       const t = this.t;
       for (let attempt = 0; attempt < 6; attempt++) {
         try {
-          if (!this.sid) await this.start(this.prefillValues(), '');
+          await this.ensureSession();
           const m = await this.call('POST', '/Sessions/' + this.sid + '/Messages', { body: { Message: el.sendText }, headers: { 'Idempotency-Key': el.idemKey } });
           if (m && this.msgs.has(m.ChatMessageId)) el.remove();
           else if (m) this.addMessage(m);
@@ -1527,7 +1535,7 @@ background:color-mix(in srgb,var(--c) 8%,#fff);color:var(--c);font-weight:600;po
       this.scrollDown(true);
       if (refusal) return this.failedUpload(el, refusal);
       try {
-        if (!this.sid) await this.start(this.prefillValues(), '');
+        await this.ensureSession();
         const m = await this.call('POST', '/Sessions/' + this.sid + '/Files', {
           raw: file, headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': encodeURIComponent(file.name) },
         });
