@@ -487,7 +487,12 @@ def test_the_copied_tag_works_on_another_site(
     page: Page, context: BrowserContext, base_url: str, host_site: HostSite, rest: httpx.Client
 ) -> None:
     created = rest.post(
-        "/api/v1/ChatTopic", json={"Name": "Host site channel", "BadgeHeader": "Ask the shop"}
+        "/api/v1/ChatTopic",
+        json={
+            "Name": "Host site channel",
+            "BadgeHeader": "Ask the shop",
+            "Widget": {"Theme": "Modern", "Color": "#d0021b", "WelcomeTitle": "Web shop"},
+        },
     ).json()
     topic_id = created["ChatTopicId"]
     try:
@@ -509,6 +514,16 @@ def test_the_copied_tag_works_on_another_site(
             pytest.skip("the visitor API (/api/v1/Visitor) is not on this branch yet: badge not checked")
         expect(widget.locator("button.launcher.show")).to_be_visible()
         expect(widget.locator(".launcher .lt")).to_have_text("Ask the shop")
+        # The tag carries the channel's look: the badge in its colour, as the preview showed it.
+        # (Modern draws it as a gradient from the base colour.)
+        expect(widget.locator("button.launcher")).to_have_css(
+            "background-image", re.compile(r"rgb\(208, 2, 27\)")
+        )
+        widget.locator("button.launcher").click()
+        expect(widget.locator(".panel.open")).to_be_visible()
+        expect(widget.locator("h2.htitle")).to_have_text("Web shop")
+        visitor.wait_for_timeout(400)  # the window's opening transition
+        screenshot(visitor, "admin-tag-on-site")
     finally:
         rest.delete(f"/api/v1/ChatTopic/{topic_id}")
 

@@ -187,8 +187,9 @@ function header({ topic, w, tx, state, agent }) {
     { class: 'pv-header' },
     avatar,
     h('div', { class: 'pv-header-text' }, h('div', { class: 'pv-title', text: main }), sub ? h('div', { class: 'pv-subtitle', text: sub }) : null),
-    h('span', { class: 'pv-tool', title: tx.minimise }, icon('minus')),
-    h('span', { class: 'pv-tool', title: tx.close }, icon('close')),
+    h('span', { class: 'pv-tool', title: tx.minimise }, icon('chevron')),
+    // As the widget: the end button only while a chat is going on.
+    state === 'chat' || state === 'queue' ? h('span', { class: 'pv-tool', title: tx.close }, icon('close')) : null,
   );
 }
 
