@@ -222,6 +222,8 @@ def test_administrator_creates_a_channel_with_every_setting(
     expect(row).to_contain_text(name)
     expect(row.locator('td[data-label="Agents"]')).to_have_text("2")
     expect(row.locator('td[data-label="Opening hours"]')).to_have_text("On")
+    expect(row.locator(".pill")).to_be_visible()
+    page.locator("#status").evaluate("el => { el.hidden = true; }")  # the "saved" toast
     screenshot(page, "admin-channels")
 
 
