@@ -24,10 +24,19 @@ CHROMIUM = os.environ.get("SOCHAT_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
+def _is_browser(item: pytest.Item) -> bool:
+    return "tests/browser/" in str(item.fspath).replace(os.sep, "/")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if _is_browser(item):
             item.add_marker(pytest.mark.browser)
+    # Browser tests run last: once Playwright's sync API has started, its event loop counts as
+    # running in this thread for the rest of the session, and anyio tests after it fail with
+    # "Cannot run the event loop while another loop is running". (A stable sort: the order
+    # within each group stays; xdist hands tests out in this order too.)
+    items.sort(key=_is_browser)
 
 
 @pytest.fixture(scope="session")
