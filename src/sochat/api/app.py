@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sochat import __version__
-from sochat.api.assets import asset_response, load_assets
+from sochat.api.assets import asset_response, asset_routes, load_assets
 from sochat.api.docs_page import docs_routes
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
@@ -39,6 +39,12 @@ from sochat.api.routes import (
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
+
+# Channel administration (/console/admin): its own files only, no inline code, no framing.
+ADMIN_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 CORS_HEADERS = [
     "Authorization",
@@ -110,6 +116,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     routes.extend(events.routes(services))
     routes.extend(operations.routes(services))
     routes.extend(widget.routes(demo=services.settings.demo))
+    routes.extend(admin_routes())
     routes.extend(console_routes())
     return routes
 
@@ -135,6 +142,20 @@ def console_routes() -> list[BaseRoute]:
     ]
     routes.extend(Route(f"/console/{name}", serve(name), methods=["GET", "HEAD"]) for name in sorted(assets))
     return routes
+
+
+def admin_routes() -> list[BaseRoute]:
+    """The channel administration page. ``/console/admin`` redirects to ``/console/admin/`` so
+    the page's relative URLs (its modules, the API) resolve under any ``--root-path``. Listed
+    before any ``/console/{name:path}`` route so these win."""
+
+    def to_folder(request: Request) -> Response:
+        return RedirectResponse("admin/", status_code=308)
+
+    return [
+        Route("/console/admin", to_folder, methods=["GET", "HEAD"]),
+        *asset_routes("/console/admin", "admin", csp=ADMIN_CSP),
+    ]
 
 
 VISITOR_PATHS = re.compile(r"/api/v1/(visitor(/|$)|chatevents/visitor)", re.IGNORECASE)
