@@ -11,11 +11,11 @@ from sochat_client._async_client import AsyncChatAgent, AsyncClient, AsyncVisito
 from sochat_client._base import op
 from sochat_client._sync_client import ChatAgent, Client, VisitorClient, WebhookAgent
 from sochat_client.auth import Auth, Basic, Bearer, SoTicket
+from sochat_client import carriers as _carriers
+from sochat_client import enums as _enums
 from sochat_client.carriers import *  # noqa: F403 - the carriers are the API
-from sochat_client.carriers import ALL_CARRIERS, WEBHOOK_CARRIERS
 from sochat_client.codec import DecodeError, parse_date
 from sochat_client.enums import *  # noqa: F403
-from sochat_client.enums import format_flags, parse_flags
 from sochat_client.errors import (
     ApiError,
     BadRequest,
@@ -37,8 +37,6 @@ from sochat_client.webhooks import InvalidSignature, parse_event, read_webhook, 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ALL_CARRIERS",
-    "WEBHOOK_CARRIERS",
     "ApiError",
     "AsyncChatAgent",
     "AsyncClient",
@@ -67,12 +65,12 @@ __all__ = [
     "ValidationError",
     "VisitorClient",
     "WebhookAgent",
-    "format_flags",
     "op",
     "parse_date",
     "parse_event",
-    "parse_flags",
     "read_webhook",
     "sign",
     "verify_signature",
 ]
+__all__ += _carriers.__all__
+__all__ += _enums.__all__

@@ -38,8 +38,8 @@ class Options:
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def zone(self) -> tzinfo:
-        """The zone offset-less dates belong to: the requested zone when it is an IANA
-        name (sochat accepts those too), else UTC."""
+        """The zone offset-less dates are read in (they come only with
+        ``include_tz_offset=False``): the requested zone when it is an IANA name, else UTC."""
         name = (self.time_zone or "UTC").strip()
         if name.upper() == "UTC":
             return UTC

@@ -75,6 +75,12 @@ def parse_timespan(raw: str) -> timedelta:
     return -span if negative else span
 
 
+def _nullable(t: mi.Type) -> bool:
+    return isinstance(t, (mi.NoneType, mi.AnyType)) or (
+        isinstance(t, mi.UnionType) and any(isinstance(x, mi.NoneType) for x in t.types)
+    )
+
+
 def _prep(value: Any, t: mi.Type, zone: tzinfo) -> Any:
     if value is None:
         return None
@@ -83,7 +89,11 @@ def _prep(value: Any, t: mi.Type, zone: tzinfo) -> Any:
             return value
         out = dict(value)
         for f in t.fields:
-            if f.encode_name in out:
+            if f.encode_name not in out:
+                continue
+            if out[f.encode_name] is None and not _nullable(f.type):
+                del out[f.encode_name]  # $select leaves unselected properties null: keep the default
+            else:
                 out[f.encode_name] = _prep(out[f.encode_name], f.type, zone)
         return out
     if isinstance(t, mi.UnionType):
@@ -137,13 +147,13 @@ def decode(raw: bytes | str, tp: type[T], zone: tzinfo = UTC) -> T:
 
 
 def format_date(value: datetime | None) -> str:
-    """Aware dates go out in UTC with milliseconds and ``Z`` (as the official client sends
-    them); ``None`` is .NET's unset date."""
+    """Aware dates go out in UTC with ``Z`` (as the official client sends them);
+    ``None`` is .NET's unset date."""
     if value is None:
         return UNSET_DATE
     if value.tzinfo is None:
-        return value.isoformat(timespec="milliseconds")
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return value.isoformat()
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def format_timespan(value: timedelta) -> str:

@@ -11,6 +11,32 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+__all__ = [
+    "ActivityStatus",
+    "AddressType",
+    "ChatMessageSpecialType",
+    "ChatMessageType",
+    "ChatSessionFlags",
+    "ChatSessionStatus",
+    "ChatWidgetSize",
+    "FieldRightMask",
+    "SaleStatus",
+    "TableRightMask",
+    "TicketBaseStatus",
+    "TicketOrigin",
+    "TicketReadStatus",
+    "TicketSecurityLevel",
+    "UserType",
+    "WebhookNotifyVia",
+    "WebhookNotifyWhen",
+    "WebhookState",
+    "WidgetRequiredFields",
+    "WidgetTheme",
+    "format_flags",
+    "parse_flags",
+    "wire_name",
+]
+
 F = TypeVar("F", bound=enum.IntFlag)
 
 
@@ -161,13 +187,22 @@ class WebhookState(enum.StrEnum):
 # Flags
 
 
-class ChatSessionFlags(enum.IntFlag):
+class NetFlag(enum.IntFlag):
+    """A .NET ``[Flags]`` enum: ``str()`` writes it as NetServer does (``"Select, Update"``)."""
+
+    def __str__(self) -> str:
+        return format_flags(self)
+
+    __format__ = enum.Enum.__format__
+
+
+class ChatSessionFlags(NetFlag):
     # SuperOffice gives CustomerIsTyping the value 0: it names "no flags", it is no bit.
     CustomerIsTyping = 0
     UserIsTyping = 1
 
 
-class WidgetRequiredFields(enum.IntFlag):
+class WidgetRequiredFields(NetFlag):
     None_ = 0
     Email = 1
     Name = 2
@@ -176,7 +211,7 @@ class WidgetRequiredFields(enum.IntFlag):
     Country = 16
 
 
-class TableRightMask(enum.IntFlag):
+class TableRightMask(NetFlag):
     """ETableRight, with the official client's composite names as aliases."""
 
     None_ = 0
@@ -201,7 +236,7 @@ class TableRightMask(enum.IntFlag):
     F = 16
 
 
-class FieldRightMask(enum.IntFlag):
+class FieldRightMask(NetFlag):
     """EFieldRight. ``Nullable`` and ``Unused4`` share 32; NetServer prints ``Unused4``."""
 
     None_ = 0
@@ -219,13 +254,13 @@ class FieldRightMask(enum.IntFlag):
     UndefinedValue256 = 256
 
 
-class WebhookNotifyVia(enum.IntFlag):
+class WebhookNotifyVia(NetFlag):
     None_ = 0
     Email = 1
     InApp = 2
 
 
-class WebhookNotifyWhen(enum.IntFlag):
+class WebhookNotifyWhen(NetFlag):
     None_ = 0
     FirstFailure = 1
     Disabling = 2
