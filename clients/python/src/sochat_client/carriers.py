@@ -693,7 +693,9 @@ class ChatEvent(Plain):
     ChangedByAssociateId: int = 0
     Changes: list[str] = []
     Cursor: int = 0
-    Data: ChatSessionEntity | ChatMessage | None = None
+    # A ChatSessionEntity, a ChatMessage or None (msgspec cannot declare an untagged union
+    # of two carriers; the client decodes it by ``Event``): use ``session`` / ``message``.
+    Data: Any = None
 
     @property
     def session(self) -> ChatSessionEntity | None:
