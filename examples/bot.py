@@ -4,8 +4,6 @@ answers a few keywords and hands the chat to a human when the visitor writes "ag
     python examples/bot.py http://127.0.0.1:8000 --user tje1 --password Tje1 --topic 1 --human tje0
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 
@@ -28,9 +26,9 @@ async def run_bot(chat: AsyncClient, topic_id: int, human: str) -> None:
             mine.add(session_id)
             await chat.post_message(session_id, GREETING)
 
-    for s in await chat.sessions_for_current_user():  # chats already waiting
-        if s.TopicId == topic_id and s.Status == ChatSessionStatus.InQueue:
-            await take(s.ChatSessionId)
+    for waiting in await chat.sessions_for_current_user():  # chats already queued
+        if waiting.TopicId == topic_id and waiting.Status == ChatSessionStatus.InQueue:
+            await take(waiting.ChatSessionId)
     async for event in chat.events(topic_id=topic_id):
         if (s := event.session) and s.Status == ChatSessionStatus.InQueue:
             await take(s.ChatSessionId)
@@ -49,8 +47,9 @@ async def run_bot(chat: AsyncClient, topic_id: int, human: str) -> None:
 
 async def main() -> None:
     p = argparse.ArgumentParser(description="A sochat bot")
-    for flag in ("url", "--user", "--password", "--topic", "--human"):
-        p.add_argument(flag, **({} if flag == "url" else {"required": True}))
+    p.add_argument("url")
+    for flag in ("--user", "--password", "--topic", "--human"):
+        p.add_argument(flag, required=True)
     a = p.parse_args()
     async with AsyncClient(a.url, auth=Basic(a.user, a.password)) as chat:
         await run_bot(chat, int(a.topic), a.human)

@@ -20,7 +20,8 @@ BOT = Path(__file__).resolve().parents[2] / "examples" / "bot.py"
 
 def load_bot() -> ModuleType:
     spec = importlib.util.spec_from_file_location("sochat_example_bot", BOT)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, module)
     spec.loader.exec_module(module)
@@ -66,8 +67,10 @@ async def test_bot_greets_answers_and_hands_over(live: Live) -> None:
             got = await texts(sid, 1)
             assert got[-1] == bot.GREETING
             session = await visitor_side.get_session(sid)
-            assert session is not None and session.Status == ChatSessionStatus.UserLast
-            assert session.User is not None and session.User.Name == "tje1"
+            assert session is not None
+            assert session.Status == ChatSessionStatus.UserLast
+            assert session.User is not None
+            assert session.User.Name == "tje1"
             await visitor_says("What are your opening hours?")
             assert (await texts(sid, 2))[-1] == bot.ANSWERS["hours"]
             await visitor_says("blah")
@@ -83,7 +86,8 @@ async def test_bot_greets_answers_and_hands_over(live: Live) -> None:
                     await asyncio.sleep(0.1)
             assert session.TransferTo.Name == "tje0"
             accepted = await visitor_side.accept_transfer(sid)
-            assert accepted.User is not None and accepted.User.Name == "tje0"
+            assert accepted.User is not None
+            assert accepted.User.Name == "tje0"
             await visitor_says("thanks, and the price?")
             await asyncio.sleep(1.0)
             assert len(await texts(sid, 4)) == 4  # the bot has let go of this chat

@@ -43,7 +43,7 @@ SAMPLES = Path(__file__).parent / "samples"  # copies of ../shared/spec/netserve
 
 class Rights(Carrier):
     TableRight: TableRight | None = None
-    FieldProperties: dict[str, FieldProperty] = {}
+    FieldProperties: dict[str, FieldProperty] = {}  # noqa: RUF012 - a msgspec default
 
 
 class PersonEntity(Carrier):
@@ -61,7 +61,7 @@ class PersonEntity(Carrier):
     SupportAssociate: Associate | None = None
     Address: Address | None = None
     TableRight: TableRight | None = None
-    FieldProperties: dict[str, FieldProperty] = {}
+    FieldProperties: dict[str, FieldProperty] = {}  # noqa: RUF012 - a msgspec default
 
 
 def sample(name: str) -> bytes:
@@ -80,9 +80,11 @@ def test_samples_are_the_shared_ones() -> None:
 
 def test_webhook_sample() -> None:
     hook = decode(sample("Webhook.json"), Webhook)
-    assert hook.WebhookId == 3 and hook.Events == ["contact.created"]
+    assert hook.WebhookId == 3
+    assert hook.Events == ["contact.created"]
     assert hook.State == WebhookState.Active
-    assert hook.Registered is None and hook.Updated is None  # 0001-01-01
+    assert hook.Registered is None
+    assert hook.Updated is None
     assert hook.RegisteredAssociate is None
 
 
@@ -100,13 +102,20 @@ def test_table_rights_sample() -> None:
 def test_contact_samples(name: str) -> None:
     contact = decode(sample(name), Contact)
     raw = json.loads(sample(name))
-    assert contact.ContactId == raw["ContactId"] and contact.Name == raw["Name"]
+    assert contact.ContactId == raw["ContactId"]
+    assert contact.Name == raw["Name"]
     assert contact.TableRight is not None
-    assert format_flags(contact.TableRight.Mask) in (raw["TableRight"]["Mask"], "Select, Insert, RestrictedUpdate")
+    assert format_flags(contact.TableRight.Mask) in (
+        raw["TableRight"]["Mask"],
+        "Select, Insert, RestrictedUpdate",
+    )
     assert parse_flags(TableRightMask, raw["TableRight"]["Mask"]) == contact.TableRight.Mask
     for key, fp in contact.FieldProperties.items():
         assert fp.FieldRight is not None
-        assert parse_flags(FieldRightMask, raw["FieldProperties"][key]["FieldRight"]["Mask"]) == fp.FieldRight.Mask
+        assert (
+            parse_flags(FieldRightMask, raw["FieldProperties"][key]["FieldRight"]["Mask"])
+            == fp.FieldRight.Mask
+        )
     if contact.Address is not None:
         assert contact.Address.LocalizedAddress == [] or contact.Address.LocalizedAddress[0]
 
@@ -118,10 +127,18 @@ def test_person_samples_are_one_instant_three_ways() -> None:
     for p in (plain, utc, oslo):
         assert p.PersonId == 210
         assert p.DbiLastModified is None  # unset, whatever the offset ("0001-01-01T01:00:00+01:00")
-        assert p.UpdatedDate is not None and p.UpdatedDate.tzinfo is not None
-        assert p.Contact is not None and p.Contact.Name == "Fish company"
-        assert p.Associate is not None and p.Associate.Name == "ADM0"
-    assert plain.UpdatedDate == utc.UpdatedDate == oslo.UpdatedDate == datetime(2019, 12, 19, 10, 55, 14, tzinfo=UTC)
+        assert p.UpdatedDate is not None
+        assert p.UpdatedDate.tzinfo is not None
+        assert p.Contact is not None
+        assert p.Contact.Name == "Fish company"
+        assert p.Associate is not None
+        assert p.Associate.Name == "ADM0"
+    assert (
+        plain.UpdatedDate
+        == utc.UpdatedDate
+        == oslo.UpdatedDate
+        == datetime(2019, 12, 19, 10, 55, 14, tzinfo=UTC)
+    )
     assert plain.CreatedDate == utc.CreatedDate
 
 
@@ -167,7 +184,8 @@ def test_dates() -> None:
 def test_unknown_properties_are_tolerated_and_wrong_types_are_not() -> None:
     newer = b'{"ChatMessageId": 4, "Message": "hi", "SpecialType": "None", "SomethingNew": {"x": 1}}'
     m = decode(newer, ChatMessage)
-    assert m.ChatMessageId == 4 and m.SpecialType == ChatMessageSpecialType.None_
+    assert m.ChatMessageId == 4
+    assert m.SpecialType == ChatMessageSpecialType.None_
     with pytest.raises(DecodeError):
         decode(b'{"ChatMessageId": "4"}', ChatMessage)
     with pytest.raises(DecodeError):

@@ -76,10 +76,13 @@ async def test_events_are_typed_and_filtered_by_topic(api: AsyncClient) -> None:
     await say(api, created.ChatSessionId, "hello")
     events = await first
     assert [e.Event for e in events] == ["chatsession.created", "chatsession.changed", "chatsession.message"]
-    assert isinstance(events[0].Data, ChatSessionEntity) and events[0].session is not None
+    assert isinstance(events[0].Data, ChatSessionEntity)
+    assert events[0].session is not None
     assert events[0].session.ChatSessionId == created.ChatSessionId
-    assert events[2].message is not None and events[2].message.Message == "hello"
-    assert events[0].Timestamp is not None and events[0].Timestamp.tzinfo is not None
+    assert events[2].message is not None
+    assert events[2].message.Message == "hello"
+    assert events[0].Timestamp is not None
+    assert events[0].Timestamp.tzinfo is not None
     assert [e.Cursor for e in events] == sorted({e.Cursor for e in events})
 
 

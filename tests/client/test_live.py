@@ -4,6 +4,7 @@ every Agents/Chat and Agents/Webhook method, OData paging, errors, headers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from sochat_client import (
@@ -54,22 +55,27 @@ async def test_chat_session_rest_endpoints(live: Live, api: AsyncClient) -> None
     default = await api.default_session()
     assert default.ChatSessionId == 0
     assert default.WhenRequested is None  # .NET's unset date
-    assert default.TableRight is not None and default.TableRight.Mask == TableRightMask.FULL
+    assert default.TableRight is not None
+    assert default.TableRight.Mask == TableRightMask.FULL
 
     session = await api.create_session_on_topic(topic_id)
     sid = session.ChatSessionId
     assert session.Status == ChatSessionStatus.InQueue
-    assert session.WhenRequested is not None and session.WhenRequested.tzinfo is not None
+    assert session.WhenRequested is not None
+    assert session.WhenRequested.tzinfo is not None
     assert abs(session.WhenRequested - datetime.now(UTC)) < timedelta(minutes=1)
 
     visitor = ChatMessage(Type=ChatMessageType.ToUser, Message="Where is my order?", Author="Kari")
     posted = await api.post_message(sid, visitor)
-    assert posted.ChatMessageId > 0 and posted.Type == ChatMessageType.ToUser
+    assert posted.ChatMessageId > 0
+    assert posted.Type == ChatMessageType.ToUser
     assert sid in [s.ChatSessionId for s in await api.sessions_for_current_user()]
 
     picked = await api.pick_up(sid)
-    assert picked is not None and picked.Status == ChatSessionStatus.UserLast
-    assert picked.User is not None and picked.User.Name == "tje0"
+    assert picked is not None
+    assert picked.Status == ChatSessionStatus.UserLast
+    assert picked.User is not None
+    assert picked.User.Name == "tje0"
     reply = await api.post_message(sid, "Let me check")
     assert reply.Type == ChatMessageType.ToCustomer
     msgs = await api.messages(sid)
@@ -80,13 +86,15 @@ async def test_chat_session_rest_endpoints(live: Live, api: AsyncClient) -> None
     assert await api.messages(sid, after=msgs[-1].ChatMessageId) == []
 
     fetched = await api.get_session(sid)
-    assert fetched is not None and fetched.FirstMessage == "Where is my order?"
+    assert fetched is not None
+    assert fetched.FirstMessage == "Where is my order?"
     assert await api.get_session(sid, select="ChatSessionId,Status") is not None
 
     merged = await api.patch_session(sid, {"CustomerName": "Kari Nordmann"})
     assert merged.CustomerName == "Kari Nordmann"
     patched = await api.patch_session(
-        sid, [op("test", "/CustomerName", "Kari Nordmann"), op("replace", "/CustomerEmail", "kari@example.com")]
+        sid,
+        [op("test", "/CustomerName", "Kari Nordmann"), op("replace", "/CustomerEmail", "kari@example.com")],
     )
     assert patched.CustomerEmail == "kari@example.com"
     with pytest.raises(Conflict):
@@ -101,12 +109,14 @@ async def test_chat_session_rest_endpoints(live: Live, api: AsyncClient) -> None
     assert put.WhenRequested == patched.WhenRequested  # dates survive the round trip
 
     transferred = await api.transfer_session(sid, "tje1")
-    assert transferred.TransferTo is not None and transferred.TransferTo.Name == "tje1"
+    assert transferred.TransferTo is not None
+    assert transferred.TransferTo.Name == "tje1"
     rejected = await api.with_options(auth=TJE1).reject_transfer(sid)
     assert rejected.TransferTo is None
     await api.transfer_session(sid, "tje1")
     accepted = await api.with_options(auth=TJE1).accept_transfer(sid)
-    assert accepted.User is not None and accepted.User.Name == "tje1"
+    assert accepted.User is not None
+    assert accepted.User.Name == "tje1"
     reset = await api.reset_session(sid)
     assert reset.Status == ChatSessionStatus.InQueue
     first = await api.pick_up_first()
@@ -127,7 +137,8 @@ async def test_odata_lists_page_through_every_row(api: AsyncClient) -> None:
     topic_id = await new_topic(api, "Paging")
     made = [(await api.create_session_on_topic(topic_id)).ChatSessionId for _ in range(5)]
     page = await api.list_sessions(select=["chatSessionId", "status"], top=2, topic_id=topic_id)
-    assert len(page.value) == 2 and page.next_link
+    assert len(page.value) == 2
+    assert page.next_link
     rows = [
         r
         async for r in api.iter_sessions(
@@ -144,12 +155,15 @@ async def test_odata_lists_page_through_every_row(api: AsyncClient) -> None:
 async def test_chat_topic_rest_endpoints(api: AsyncClient) -> None:
     topic_id = await new_topic(api)
     topic = await api.get_topic(topic_id)
-    assert topic is not None and topic.Name == "Python client"
-    assert topic.OpeningHours is not None and isinstance(topic.OpeningHours.MonStart, timedelta)
+    assert topic is not None
+    assert topic.Name == "Python client"
+    assert topic.OpeningHours is not None
+    assert isinstance(topic.OpeningHours.MonStart, timedelta)
     assert topic.Widget is not None
     topic.OpeningHours.MonStart = timedelta(hours=7, minutes=30)
     put = await api.put_topic(topic)
-    assert put.OpeningHours is not None and put.OpeningHours.MonStart == timedelta(hours=7, minutes=30)
+    assert put.OpeningHours is not None
+    assert put.OpeningHours.MonStart == timedelta(hours=7, minutes=30)
     patched = await api.patch_topic(topic_id, [op("replace", "/Description", "From Python")])
     assert patched.Description == "From Python"
     assert topic_id in [t.ChatTopicId for t in await api.topics_for_current_user()]
@@ -164,7 +178,8 @@ async def test_chat_topic_rest_endpoints(api: AsyncClient) -> None:
     with pytest.raises(NotFound):
         await api.get_topic_member(topic_id, "tje1")
     added = await api.add_topic_member(topic_id, member("tje1"))
-    assert added.User is not None and added.User.Name == "tje1"
+    assert added.User is not None
+    assert added.User.Name == "tje1"
     listed = await api.list_sessions(topic_id=topic_id, select="chatSessionId")
     assert listed.value == []
     await api.delete_topic(topic_id)
@@ -190,18 +205,21 @@ async def test_every_chat_agent_method(api: AsyncClient) -> None:
     assert tje1 is not None
     tje1.CanListen = False
     updated = await agent.update_chat_topic_user_agent(tid, "tje1", tje1)
-    assert updated is not None and updated.CanListen is False
+    assert updated is not None
+    assert updated.CanListen is False
     await agent.delete_chat_topic_user_agent(tid, "tje1")
     assert await agent.get_chat_topic_user_agent(tid, "tje1") is None
     assert await agent.add_chat_topic_user_agent(tid, member("tje1")) is not None
     got = await agent.get_chat_topic_entity(tid)
-    assert got is not None and got.Name == "Agent flow"
+    assert got is not None
+    assert got.Name == "Agent flow"
     assert await agent.is_within_opening_hours(tid) in (True, False)
     assert tid in [t.ChatTopicId for t in await agent.chat_topics_for_user()]
     assert {"tje0", "tje1"} <= {i.ToolTip for i in await agent.get_user_agent_list(True, False)}
     await agent.save_chat_presence([ChatPresence(UserId=1, Present=True)])
     presence = {p.UserId: p for p in await agent.get_chat_presence()}
-    assert presence[1].Present is True and tid in presence[1].ChatTopics
+    assert presence[1].Present is True
+    assert tid in presence[1].ChatTopics
 
     session = await agent.create_chat_session_for_topic(tid)
     assert session is not None
@@ -209,30 +227,40 @@ async def test_every_chat_agent_method(api: AsyncClient) -> None:
     assert (await agent.create_default_chat_session_entity()).ChatSessionId == 0
     msg = ChatMessage(Type=ChatMessageType.ToUser, Message="Hello, my order is late", Author="Visitor")
     sent = await agent.add_chat_message(sid, msg)
-    assert sent is not None and sent.ChatMessageId > 0
+    assert sent is not None
+    assert sent.ChatMessageId > 0
     assert sid in [s.ChatSessionId for s in await agent.chat_sessions_for_user()]
     tje1_agent = api.with_options(auth=TJE1).chat_agent
     picked = await tje1_agent.pick_up_first_chat_session()
-    assert picked is not None and picked.ChatSessionId == sid
+    assert picked is not None
+    assert picked.ChatSessionId == sid
     specials = [m.SpecialType for m in await tje1_agent.get_chat_messages(sid, 0)]
     assert specials == [ChatMessageSpecialType.None_, ChatMessageSpecialType.Welcome]
     moved = await tje1_agent.transfer_chat_session(sid, "tje0")
-    assert moved is not None and moved.TransferTo is not None
+    assert moved is not None
+    assert moved.TransferTo is not None
     rejected = await agent.reject_chat_session_transfer(sid)
-    assert rejected is not None and rejected.TransferTo is None
+    assert rejected is not None
+    assert rejected.TransferTo is None
     await tje1_agent.transfer_chat_session(sid, "tje0")
     accepted = await agent.accept_chat_session_transfer(sid)
-    assert accepted is not None and accepted.User is not None and accepted.User.Name == "tje0"
+    assert accepted is not None
+    assert accepted.User is not None
+    assert accepted.User.Name == "tje0"
     html = await agent.get_chat_transcript(sid, True)
-    assert html is not None and "my order is late" in html
+    assert html is not None
+    assert "my order is late" in html
     reset = await agent.reset_chat_session(sid)
-    assert reset is not None and reset.Status == ChatSessionStatus.InQueue
+    assert reset is not None
+    assert reset.Status == ChatSessionStatus.InQueue
     again = await agent.pick_up_chat_session(sid)
-    assert again is not None and again.Status == ChatSessionStatus.UserLast
+    assert again is not None
+    assert again.Status == ChatSessionStatus.UserLast
     again.Status = ChatSessionStatus.Finished
     again.CustomerName = "Ann"
     saved = await agent.save_chat_session_entity(again)
-    assert saved.Status == ChatSessionStatus.Finished and saved.WhenEnded is not None
+    assert saved.Status == ChatSessionStatus.Finished
+    assert saved.WhenEnded is not None
     await agent.delete_chat_session_entity(sid)
     assert await agent.get_chat_session_entity(sid) is None
     assert await agent.pick_up_chat_session(999999) is None
@@ -261,8 +289,10 @@ async def test_webhooks_rest_and_agent(api: AsyncClient) -> None:
     )
     created = await api.create_webhook(hook)
     wid = created.WebhookId
-    assert wid > 0 and created.State == WebhookState.Active
-    assert created.Registered is not None and created.Registered.tzinfo is not None
+    assert wid > 0
+    assert created.State == WebhookState.Active
+    assert created.Registered is not None
+    assert created.Registered.tzinfo is not None
     assert (await api.get_webhook(wid)).Headers == {"X-Tenant": "acme"}
     assert [w.WebhookId for w in await api.list_webhooks(name_filter="crm")] == [wid]
     created.Name = "CRM sync 2"
@@ -276,10 +306,14 @@ async def test_webhooks_rest_and_agent(api: AsyncClient) -> None:
 
     wa = api.webhook_agent
     assert (await wa.create_default_webhook()).WebhookId == 0
-    saved = await wa.save_webhook(Webhook(Name="Agent hook", Events=["chatsession.*"], TargetUrl="https://e.example/h"))
-    assert saved is not None and saved.WebhookId > 0
+    saved = await wa.save_webhook(
+        Webhook(Name="Agent hook", Events=["chatsession.*"], TargetUrl="https://e.example/h")
+    )
+    assert saved is not None
+    assert saved.WebhookId > 0
     got = await wa.get_webhook(saved.WebhookId)
-    assert got is not None and got.Events == ["chatsession.*"]
+    assert got is not None
+    assert got.Events == ["chatsession.*"]
     assert {w.WebhookId for w in await wa.get_all_webhooks()} == {wid, saved.WebhookId}
     assert [w.WebhookId for w in await wa.get_all_webhooks(status_filter=WebhookState.Stopped)] == [wid]
     await wa.signal_event("myapp.thing.done", 1, {"A": 1})
@@ -295,7 +329,8 @@ async def test_errors_are_typed(live: Live) -> None:
     async with live.client(ADM0) as adm0:
         with pytest.raises(Forbidden) as caught:
             await adm0.chat_agent.add_chat_topic_user_agent(1, member("tje1"))
-        assert caught.value.status == 403 and caught.value.message
+        assert caught.value.status == 403
+        assert caught.value.message
         assert await adm0.chat_agent.get_chat_session_entity(999999) is None
     async with live.client(None) as anonymous:
         with pytest.raises(Unauthorized):
@@ -308,7 +343,10 @@ async def test_language_and_time_zone_headers(live: Live) -> None:
         assert s is not None
         there = await oslo.get_session(s.ChatSessionId)
         here = await utc.get_session(s.ChatSessionId)
-        assert there is not None and here is not None and there.WhenRequested and here.WhenRequested
+        assert there is not None
+        assert here is not None
+        assert there.WhenRequested
+        assert here.WhenRequested
         assert there.WhenRequested == here.WhenRequested  # the same instant...
         assert there.WhenRequested.utcoffset() in (timedelta(hours=1), timedelta(hours=2))  # ...in Oslo
         assert here.WhenRequested.utcoffset() == timedelta(0)

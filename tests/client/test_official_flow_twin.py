@@ -39,12 +39,17 @@ def flow(base: str) -> None:
         topic_id = topic.ChatTopicId
         assert topic_id > 0
         assert topic.Name == "Client flow"
-        assert topic.Widget is not None and topic.Widget.PreFormEnabled is False
+        assert topic.Widget is not None
+        assert topic.Widget.PreFormEnabled is False
         assert default_agent.CanRespond is True
 
         def agent(user: str, manage: bool) -> ChatTopicAgent:
             return ChatTopicAgent(
-                User=Associate(UserName=user), CanRespond=True, CanListen=True, CanManage=manage, CanNotify=True
+                User=Associate(UserName=user),
+                CanRespond=True,
+                CanListen=True,
+                CanManage=manage,
+                CanNotify=True,
             )
 
         v0 = chat.update_chat_topic_user_agents(topic_id, [agent("tje0", True), agent("tje1", False)])
@@ -65,9 +70,14 @@ def flow(base: str) -> None:
         v13 = chat.create_default_chat_session_entity()
         assert sorted(a.User.Name for a in v0 if a.User) == ["tje0", "tje1"]
         assert [a.User.Name for a in v1 if a.User] == ["tje0", "tje1"]
-        assert v3 is not None and v3.CanListen is False
-        assert v5 is not None and v5.User is not None and v5.User.Name == "tje1" and v5.CanRespond is True
-        assert v6 is not None and v6.Name == "Client flow"
+        assert v3 is not None
+        assert v3.CanListen is False
+        assert v5 is not None
+        assert v5.User is not None
+        assert v5.User.Name == "tje1"
+        assert v5.CanRespond is True
+        assert v6 is not None
+        assert v6.Name == "Client flow"
         assert v7 is True
         assert topic_id in [t.ChatTopicId for t in v8]
         assert {"tje0", "tje1"} <= {item.ToolTip for item in v9}
@@ -86,9 +96,12 @@ def flow(base: str) -> None:
         )
         s1 = chat.get_chat_session_entity(sid)
         s2 = chat.chat_sessions_for_user()
-        assert m0 is not None and m0.Type == ChatMessageType.ToUser and m0.ChatMessageId > 0
+        assert m0 is not None
+        assert m0.Type == ChatMessageType.ToUser
+        assert m0.ChatMessageId > 0
         assert m0.WhenPosted is not None
-        assert s1 is not None and s1.FirstMessage == "Hello, my order is late"
+        assert s1 is not None
+        assert s1.FirstMessage == "Hello, my order is late"
         assert s1.Status == ChatSessionStatus.InQueue
         assert sid in [s.ChatSessionId for s in s2]
 
@@ -99,16 +112,23 @@ def flow(base: str) -> None:
             sid, ChatMessage(Type=ChatMessageType.ToCustomer, Message="Let me look", Author="Tje One")
         )
         p3 = a1.transfer_chat_session(sid, "tje0")
-        assert p0 is not None and p0.ChatSessionId == sid
+        assert p0 is not None
+        assert p0.ChatSessionId == sid
         assert p0.Status == ChatSessionStatus.UserLast
-        assert p0.User is not None and p0.User.Name == "tje1"
+        assert p0.User is not None
+        assert p0.User.Name == "tje1"
         assert [m.SpecialType for m in p1] == [ChatMessageSpecialType.None_, ChatMessageSpecialType.Welcome]
-        assert p2 is not None and p2.Type == ChatMessageType.ToCustomer
-        assert p3 is not None and p3.TransferTo is not None and p3.TransferTo.Name == "tje0"
+        assert p2 is not None
+        assert p2.Type == ChatMessageType.ToCustomer
+        assert p3 is not None
+        assert p3.TransferTo is not None
+        assert p3.TransferTo.Name == "tje0"
 
         r0 = chat.reject_chat_session_transfer(sid)
-        assert r0 is not None and r0.TransferTo is None
-        assert r0.User is not None and r0.User.Name == "tje1"
+        assert r0 is not None
+        assert r0.TransferTo is None
+        assert r0.User is not None
+        assert r0.User.Name == "tje1"
         a1.transfer_chat_session(sid, "tje0")
 
         x0 = chat.accept_chat_session_transfer(sid)
@@ -125,12 +145,20 @@ def flow(base: str) -> None:
         x8 = chat.get_chat_session_entity(sid)
         chat.delete_chat_topic_entity(topic_id)
         x10 = chat.get_chat_topic_entity(topic_id)
-        assert x0 is not None and x0.User is not None and x0.User.Name == "tje0"
+        assert x0 is not None
+        assert x0.User is not None
+        assert x0.User.Name == "tje0"
         assert x0.TransferTo is None
-        assert x1 is not None and "<b>" in x1 and "my order is late" in x1
-        assert x2 is not None and "Visitor: Hello, my order is late" in x2
-        assert x3 is not None and x3.Status == ChatSessionStatus.InQueue and x3.User is None
-        assert x4.User is not None and x4.User.Name == "tje0"
+        assert x1 is not None
+        assert "<b>" in x1
+        assert "my order is late" in x1
+        assert x2 is not None
+        assert "Visitor: Hello, my order is late" in x2
+        assert x3 is not None
+        assert x3.Status == ChatSessionStatus.InQueue
+        assert x3.User is None
+        assert x4.User is not None
+        assert x4.User.Name == "tje0"
         assert x5.Status == ChatSessionStatus.Finished
         assert x5.CustomerName == "Ann"
         assert x5.WhenEnded is not None

@@ -40,7 +40,8 @@ async def test_reads_are_retried_and_writes_are_not() -> None:
     answers = [httpx.Response(503), httpx.Response(200, json=SESSION)]
     async with AsyncClient("http://x", auth=Basic("a", "b"), transport=scripted(answers, seen)) as c:
         s = await c.get_session(7)
-        assert s is not None and s.ChatSessionId == 7
+        assert s is not None
+        assert s.ChatSessionId == 7
         assert len(seen) == 2
         seen.clear()
         answers[:] = [httpx.Response(503), httpx.Response(200, json=SESSION)]
@@ -69,7 +70,12 @@ async def test_rate_limits_wait_when_short_and_raise_when_long() -> None:
 
 async def test_bearer_tokens_are_refreshed_once() -> None:
     seen: list[httpx.Request] = []
-    answers = [httpx.Response(401), httpx.Response(200, json=SESSION), httpx.Response(401), httpx.Response(401)]
+    answers = [
+        httpx.Response(401),
+        httpx.Response(200, json=SESSION),
+        httpx.Response(401),
+        httpx.Response(401),
+    ]
     calls: list[str] = []
 
     async def refresh() -> str:
@@ -113,7 +119,11 @@ async def test_headers_on_every_call() -> None:
     assert first["so-apptoken"] == "app-secret"
     assert (first["so-language"], first["accept-language"], first["so-culture"]) == ("nb", "nb", "nb-NO")
     assert first["so-timezone"] == "NO,includeTZOffset"
-    assert (other["so-language"], other["so-timezone"], other["x-trace"]) == ("sv", "UTC,includeTZOffset", "1")
+    assert (other["so-language"], other["so-timezone"], other["x-trace"]) == (
+        "sv",
+        "UTC,includeTZOffset",
+        "1",
+    )
     assert again["so-language"] == "nb"  # with_options left the original alone
 
 
@@ -145,16 +155,21 @@ async def test_message_posts_are_retried_safely(live: Live) -> None:
         s = await check.chat_agent.create_chat_session_for_topic(1)
         assert s is not None
         sid = s.ChatSessionId
-        posted = await c.post_message(sid, ChatMessage(Type=ChatMessageType.ToUser, Message="once", Author="K"))
+        posted = await c.post_message(
+            sid, ChatMessage(Type=ChatMessageType.ToUser, Message="once", Author="K")
+        )
         visitor = ChatMessage(Type=ChatMessageType.ToUser, Message="also once", Author="K")
         via_agent = await c.chat_agent.add_chat_message(sid, visitor)
         assert via_agent is not None
         texts = [m.Message for m in await check.messages(sid)]
-    assert texts.count("once") == 1 and texts.count("also once") == 1
+    assert texts.count("once") == 1
+    assert texts.count("also once") == 1
     assert posted.Message == "once"
     assert len(transport.keys) == 4
-    assert transport.keys[0] == transport.keys[1] and transport.keys[2] == transport.keys[3]
-    assert transport.keys[0] != transport.keys[2] and all(transport.keys)
+    assert transport.keys[0] == transport.keys[1]
+    assert transport.keys[2] == transport.keys[3]
+    assert transport.keys[0] != transport.keys[2]
+    assert all(transport.keys)
 
 
 async def test_other_posts_are_not_retried(live: Live) -> None:

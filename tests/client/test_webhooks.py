@@ -10,8 +10,8 @@ import json
 
 import httpx
 import pytest
-
 from examples.webhook_receiver import receiver
+
 from sochat.services.webhooks import dump_body
 from sochat_client import (
     AsyncClient,
@@ -53,9 +53,11 @@ def test_signatures() -> None:
 def test_the_event_is_typed() -> None:
     event = parse_event(BODY)
     assert event.Event == "chatsession.changed"
-    assert event.PrimaryKey == 41 and event.ChangedByAssociateId == 3
+    assert event.PrimaryKey == 41
+    assert event.ChangedByAssociateId == 3
     assert event.Changes == ["status", "userId"]
-    assert event.Timestamp is not None and event.Timestamp.utcoffset() is not None
+    assert event.Timestamp is not None
+    assert event.Timestamp.utcoffset() is not None
     assert event.Timestamp.microsecond == 123456
     assert event.FieldValues["Status"] == "UserLast"
     assert event.extra == {"Tenant": "acme"}  # a webhook's Properties

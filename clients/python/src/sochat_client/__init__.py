@@ -1,18 +1,18 @@
 """A typed client for SuperOffice's chat WebAPI: sochat, and SuperOffice NetServer itself.
 
-    from sochat_client import Client, Basic
+from sochat_client import Client, Basic
 
-    with Client("http://127.0.0.1:8000", auth=Basic("tje0", "Tje0")) as chat:
-        for session in chat.sessions_for_current_user():
-            print(session.ChatSessionId, session.Status, session.WhenRequested)
+with Client("http://127.0.0.1:8000", auth=Basic("tje0", "Tje0")) as chat:
+    for session in chat.sessions_for_current_user():
+        print(session.ChatSessionId, session.Status, session.WhenRequested)
 """
 
+from sochat_client import carriers as _carriers
+from sochat_client import enums as _enums
 from sochat_client._async_client import AsyncChatAgent, AsyncClient, AsyncVisitorClient, AsyncWebhookAgent
 from sochat_client._base import op
 from sochat_client._sync_client import ChatAgent, Client, VisitorClient, WebhookAgent
 from sochat_client.auth import Auth, Basic, Bearer, SoTicket
-from sochat_client import carriers as _carriers
-from sochat_client import enums as _enums
 from sochat_client.carriers import *  # noqa: F403 - the carriers are the API
 from sochat_client.codec import DecodeError, parse_date
 from sochat_client.enums import *  # noqa: F403

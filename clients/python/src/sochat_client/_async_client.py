@@ -269,7 +269,9 @@ class AsyncClient(_AsyncCore):
         http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        opts = b.Options(auth, app_token, language, culture, time_zone, include_tz_offset, dict(headers or {}))
+        opts = b.Options(
+            auth, app_token, language, culture, time_zone, include_tz_offset, dict(headers or {})
+        )
         self._setup(
             base_url,
             opts,
@@ -328,7 +330,7 @@ class AsyncClient(_AsyncCore):
     async def list_sessions(
         self,
         *,
-        filter: str | None = None,  # noqa: A002 - the OData name
+        filter: str | None = None,
         select: str | list[str] | None = None,
         order_by: str | None = None,
         top: int | None = None,
@@ -339,7 +341,9 @@ class AsyncClient(_AsyncCore):
         """One page of ``GET /ChatSession`` (or ``/ChatTopic/{topic_id}/Sessions``): the
         ChatSession archive provider with SuperOffice's ``$filter`` dialect."""
         path = f"ChatTopic/{b.seg(topic_id)}/Sessions" if topic_id is not None else "ChatSession"
-        params = b.odata_params(filter=filter, select=select, order_by=order_by, top=top, skip=skip, extra=odata)
+        params = b.odata_params(
+            filter=filter, select=select, order_by=order_by, top=top, skip=skip, extra=odata
+        )
         r = await self._request("GET", path, params=params, idempotent=True)
         raw = loads(r.content)
         if not isinstance(raw, dict):
@@ -354,7 +358,7 @@ class AsyncClient(_AsyncCore):
     async def iter_sessions(
         self,
         *,
-        filter: str | None = None,  # noqa: A002
+        filter: str | None = None,
         select: str | list[str] | None = None,
         order_by: str | None = None,
         page_size: int = 100,
@@ -477,7 +481,9 @@ class AsyncClient(_AsyncCore):
         return self._decode(r, str)
 
     async def messages(self, session_id: int, *, after: int = 0) -> list[ChatMessage]:
-        return await self._get(f"ChatSession/{b.seg(session_id)}/Messages", list[ChatMessage], {"after": after})
+        return await self._get(
+            f"ChatSession/{b.seg(session_id)}/Messages", list[ChatMessage], {"after": after}
+        )
 
     async def post_message(
         self,
@@ -488,7 +494,11 @@ class AsyncClient(_AsyncCore):
     ) -> ChatMessage:
         """Post a message (a plain string goes to the customer). The client sends an
         ``Idempotency-Key`` (its own unless given), so the post is retried safely."""
-        msg = ChatMessage(Type=ChatMessageType.ToCustomer, Message=message) if isinstance(message, str) else message
+        msg = (
+            ChatMessage(Type=ChatMessageType.ToCustomer, Message=message)
+            if isinstance(message, str)
+            else message
+        )
         r = await self._request(
             "POST",
             f"ChatSession/{b.seg(session_id)}/Messages",
@@ -583,7 +593,10 @@ class AsyncClient(_AsyncCore):
 
     async def delete_topic(self, topic_id: int, *, if_unmodified_since: datetime | None = None) -> None:
         await self._request(
-            "DELETE", f"ChatTopic/{b.seg(topic_id)}", headers=b.conditional(if_unmodified_since), idempotent=True
+            "DELETE",
+            f"ChatTopic/{b.seg(topic_id)}",
+            headers=b.conditional(if_unmodified_since),
+            idempotent=True,
         )
 
     async def create_session_on_topic(self, topic_id: int) -> ChatSessionEntity:
@@ -596,7 +609,9 @@ class AsyncClient(_AsyncCore):
     async def topic_members(self, topic_id: int) -> list[ChatTopicAgent]:
         return await self._get(f"ChatTopic/{b.seg(topic_id)}/UserAgent", list[ChatTopicAgent])
 
-    async def replace_topic_members(self, topic_id: int, agents: Sequence[ChatTopicAgent]) -> list[ChatTopicAgent]:
+    async def replace_topic_members(
+        self, topic_id: int, agents: Sequence[ChatTopicAgent]
+    ) -> list[ChatTopicAgent]:
         r = await self._request(
             "PUT", f"ChatTopic/{b.seg(topic_id)}/UserAgent", json=list(agents), idempotent=True
         )
@@ -662,7 +677,11 @@ class AsyncClient(_AsyncCore):
     ) -> list[Webhook]:
         params = {
             k: str(v)
-            for k, v in {"nameFilter": name_filter, "eventFilter": event_filter, "statusFilter": status_filter}.items()
+            for k, v in {
+                "nameFilter": name_filter,
+                "eventFilter": event_filter,
+                "statusFilter": status_filter,
+            }.items()
             if v is not None
         }
         return await self._get("Webhook", list[Webhook], params)
@@ -711,9 +730,13 @@ class AsyncClient(_AsyncCore):
     async def webhook_last_error(self, webhook_id: int) -> str:
         return await self._get(f"Webhook/{b.seg(webhook_id)}/LastError", str)
 
-    async def signal_event(self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None) -> None:
+    async def signal_event(
+        self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None
+    ) -> None:
         """Queue a custom event for every webhook that receives it."""
-        await self._request("POST", f"Webhook/{b.seg(event_name)}/{b.seg(primary_key)}", json=dict(data or {}))
+        await self._request(
+            "POST", f"Webhook/{b.seg(event_name)}/{b.seg(primary_key)}", json=dict(data or {})
+        )
 
     # -- Events --------------------------------------------------------------------
 
@@ -747,9 +770,16 @@ class AsyncChatAgent:
         self._c = client
 
     async def _call(
-        self, method: str, body: Any = _NO_BODY, params: Mapping[str, Any] | None = None, *, read: bool = False
+        self,
+        method: str,
+        body: Any = _NO_BODY,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read: bool = False,
     ) -> httpx.Response:
-        return await self._c._request("POST", f"Agents/Chat/{method}", json=body, params=params, idempotent=read)
+        return await self._c._request(
+            "POST", f"Agents/Chat/{method}", json=body, params=params, idempotent=read
+        )
 
     async def _one(self, tp: type[T], method: str, body: Any = _NO_BODY, *, read: bool = False) -> T | None:
         return self._c._decode_or_none(await self._call(method, body, read=read), tp)
@@ -816,7 +846,11 @@ class AsyncChatAgent:
         self, session_id: int, message: ChatMessage | str, *, idempotency_key: str | None = None
     ) -> ChatMessage | None:
         """Safe to retry: the client sends an ``Idempotency-Key``."""
-        msg = ChatMessage(Type=ChatMessageType.ToCustomer, Message=message) if isinstance(message, str) else message
+        msg = (
+            ChatMessage(Type=ChatMessageType.ToCustomer, Message=message)
+            if isinstance(message, str)
+            else message
+        )
         r = await self._c._request(
             "POST",
             "Agents/Chat/AddChatMessage",
@@ -859,7 +893,9 @@ class AsyncChatAgent:
         return await self._many(MDOListItem, "GetUserAgentList", body, read=True)
 
     async def get_chat_topic_user_agent_list(self, topic_id: int) -> list[ChatTopicAgent]:
-        return await self._many(ChatTopicAgent, "GetChatTopicUserAgentList", {"chatTopicId": topic_id}, read=True)
+        return await self._many(
+            ChatTopicAgent, "GetChatTopicUserAgentList", {"chatTopicId": topic_id}, read=True
+        )
 
     async def get_chat_topic_user_agent(self, topic_id: int, username: str) -> ChatTopicAgent | None:
         body = {"chatTopicId": topic_id, "username": username}
@@ -882,7 +918,9 @@ class AsyncChatAgent:
         return await self._many(ChatTopicAgent, "UpdateChatTopicUserAgents", body, read=True)
 
     async def delete_chat_topic_user_agent(self, topic_id: int, username: str) -> None:
-        await self._call("DeleteChatTopicUserAgent", {"chatTopicId": topic_id, "username": username}, read=True)
+        await self._call(
+            "DeleteChatTopicUserAgent", {"chatTopicId": topic_id, "username": username}, read=True
+        )
 
     async def create_chat_session_for_topic(self, topic_id: int) -> ChatSessionEntity | None:
         return await self._one(ChatSessionEntity, "CreateChatSessionForTopic", {"chatTopicId": topic_id})
@@ -901,9 +939,16 @@ class AsyncWebhookAgent:
         self._c = client
 
     async def _call(
-        self, method: str, body: Any = _NO_BODY, params: Mapping[str, Any] | None = None, *, read: bool = False
+        self,
+        method: str,
+        body: Any = _NO_BODY,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read: bool = False,
     ) -> httpx.Response:
-        return await self._c._request("POST", f"Agents/Webhook/{method}", json=body, params=params, idempotent=read)
+        return await self._c._request(
+            "POST", f"Agents/Webhook/{method}", json=body, params=params, idempotent=read
+        )
 
     async def create_default_webhook(self) -> Webhook:
         return self._c._decode(await self._call("CreateDefaultWebhook", read=True), Webhook)
@@ -919,16 +964,23 @@ class AsyncWebhookAgent:
         await self._call("DeleteWebhook", None, {"WebhookId": webhook_id}, read=True)
 
     async def get_all_webhooks(
-        self, name_filter: str = "", event_filter: str = "", status_filter: WebhookState = WebhookState.Unknown
+        self,
+        name_filter: str = "",
+        event_filter: str = "",
+        status_filter: WebhookState = WebhookState.Unknown,
     ) -> list[Webhook]:
         body = {"nameFilter": name_filter, "eventFilter": event_filter, "statusFilter": str(status_filter)}
-        return self._c._decode_or_none(await self._call("GetAllWebhooks", body, read=True), list[Webhook]) or []
+        return (
+            self._c._decode_or_none(await self._call("GetAllWebhooks", body, read=True), list[Webhook]) or []
+        )
 
     async def test_webhook(self, webhook: Webhook) -> WebhookResult:
         r = await self._call("TestWebhook", {"webhook": to_wire(webhook)})
         return self._c._decode(r, WebhookResult)
 
-    async def signal_event(self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None) -> None:
+    async def signal_event(
+        self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None
+    ) -> None:
         body = {"eventName": event_name, "primaryKey": primary_key, "data": dict(data or {})}
         await self._call("SignalEvent", body)
 
@@ -1019,7 +1071,9 @@ class AsyncVisitorClient(_AsyncCore):
         return self._decode(r, ChatMessage)
 
     async def typing(self, is_typing: bool = True) -> None:
-        await self._request("POST", f"{self._session()}/Typing", json={"IsTyping": is_typing}, idempotent=True)
+        await self._request(
+            "POST", f"{self._session()}/Typing", json={"IsTyping": is_typing}, idempotent=True
+        )
 
     async def end(self) -> VisitorSession:
         r = await self._request("POST", f"{self._session()}/End", idempotent=True)
@@ -1044,7 +1098,9 @@ class AsyncVisitorClient(_AsyncCore):
         return self._decode(r, ChatMessage)
 
     async def download_file(self, file_id: int) -> bytes:
-        return (await self._request("GET", f"{self._session()}/Files/{b.seg(file_id)}", idempotent=True)).content
+        return (
+            await self._request("GET", f"{self._session()}/Files/{b.seg(file_id)}", idempotent=True)
+        ).content
 
     async def stream_token(self) -> StreamToken:
         return self._decode(await self._request("POST", f"{self._session()}/StreamToken"), StreamToken)

@@ -172,7 +172,7 @@ def op(operation: str, path: str, value: Any = None) -> dict[str, Any]:
 
 def odata_params(
     *,
-    filter: str | None = None,  # noqa: A002 - the OData name
+    filter: str | None = None,
     select: str | list[str] | None = None,
     order_by: str | None = None,
     top: int | None = None,

@@ -266,7 +266,9 @@ class Client(_SyncCore):
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        opts = b.Options(auth, app_token, language, culture, time_zone, include_tz_offset, dict(headers or {}))
+        opts = b.Options(
+            auth, app_token, language, culture, time_zone, include_tz_offset, dict(headers or {})
+        )
         self._setup(
             base_url,
             opts,
@@ -325,7 +327,7 @@ class Client(_SyncCore):
     def list_sessions(
         self,
         *,
-        filter: str | None = None,  # noqa: A002 - the OData name
+        filter: str | None = None,
         select: str | list[str] | None = None,
         order_by: str | None = None,
         top: int | None = None,
@@ -336,7 +338,9 @@ class Client(_SyncCore):
         """One page of ``GET /ChatSession`` (or ``/ChatTopic/{topic_id}/Sessions``): the
         ChatSession archive provider with SuperOffice's ``$filter`` dialect."""
         path = f"ChatTopic/{b.seg(topic_id)}/Sessions" if topic_id is not None else "ChatSession"
-        params = b.odata_params(filter=filter, select=select, order_by=order_by, top=top, skip=skip, extra=odata)
+        params = b.odata_params(
+            filter=filter, select=select, order_by=order_by, top=top, skip=skip, extra=odata
+        )
         r = self._request("GET", path, params=params, idempotent=True)
         raw = loads(r.content)
         if not isinstance(raw, dict):
@@ -351,7 +355,7 @@ class Client(_SyncCore):
     def iter_sessions(
         self,
         *,
-        filter: str | None = None,  # noqa: A002
+        filter: str | None = None,
         select: str | list[str] | None = None,
         order_by: str | None = None,
         page_size: int = 100,
@@ -474,7 +478,9 @@ class Client(_SyncCore):
         return self._decode(r, str)
 
     def messages(self, session_id: int, *, after: int = 0) -> list[ChatMessage]:
-        return self._get(f"ChatSession/{b.seg(session_id)}/Messages", list[ChatMessage], {"after": after})
+        return self._get(
+            f"ChatSession/{b.seg(session_id)}/Messages", list[ChatMessage], {"after": after}
+        )
 
     def post_message(
         self,
@@ -485,7 +491,11 @@ class Client(_SyncCore):
     ) -> ChatMessage:
         """Post a message (a plain string goes to the customer). The client sends an
         ``Idempotency-Key`` (its own unless given), so the post is retried safely."""
-        msg = ChatMessage(Type=ChatMessageType.ToCustomer, Message=message) if isinstance(message, str) else message
+        msg = (
+            ChatMessage(Type=ChatMessageType.ToCustomer, Message=message)
+            if isinstance(message, str)
+            else message
+        )
         r = self._request(
             "POST",
             f"ChatSession/{b.seg(session_id)}/Messages",
@@ -580,7 +590,10 @@ class Client(_SyncCore):
 
     def delete_topic(self, topic_id: int, *, if_unmodified_since: datetime | None = None) -> None:
         self._request(
-            "DELETE", f"ChatTopic/{b.seg(topic_id)}", headers=b.conditional(if_unmodified_since), idempotent=True
+            "DELETE",
+            f"ChatTopic/{b.seg(topic_id)}",
+            headers=b.conditional(if_unmodified_since),
+            idempotent=True,
         )
 
     def create_session_on_topic(self, topic_id: int) -> ChatSessionEntity:
@@ -593,7 +606,9 @@ class Client(_SyncCore):
     def topic_members(self, topic_id: int) -> list[ChatTopicAgent]:
         return self._get(f"ChatTopic/{b.seg(topic_id)}/UserAgent", list[ChatTopicAgent])
 
-    def replace_topic_members(self, topic_id: int, agents: Sequence[ChatTopicAgent]) -> list[ChatTopicAgent]:
+    def replace_topic_members(
+        self, topic_id: int, agents: Sequence[ChatTopicAgent]
+    ) -> list[ChatTopicAgent]:
         r = self._request(
             "PUT", f"ChatTopic/{b.seg(topic_id)}/UserAgent", json=list(agents), idempotent=True
         )
@@ -659,7 +674,11 @@ class Client(_SyncCore):
     ) -> list[Webhook]:
         params = {
             k: str(v)
-            for k, v in {"nameFilter": name_filter, "eventFilter": event_filter, "statusFilter": status_filter}.items()
+            for k, v in {
+                "nameFilter": name_filter,
+                "eventFilter": event_filter,
+                "statusFilter": status_filter,
+            }.items()
             if v is not None
         }
         return self._get("Webhook", list[Webhook], params)
@@ -708,9 +727,13 @@ class Client(_SyncCore):
     def webhook_last_error(self, webhook_id: int) -> str:
         return self._get(f"Webhook/{b.seg(webhook_id)}/LastError", str)
 
-    def signal_event(self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None) -> None:
+    def signal_event(
+        self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None
+    ) -> None:
         """Queue a custom event for every webhook that receives it."""
-        self._request("POST", f"Webhook/{b.seg(event_name)}/{b.seg(primary_key)}", json=dict(data or {}))
+        self._request(
+            "POST", f"Webhook/{b.seg(event_name)}/{b.seg(primary_key)}", json=dict(data or {})
+        )
 
     # -- Events --------------------------------------------------------------------
 
@@ -744,9 +767,16 @@ class ChatAgent:
         self._c = client
 
     def _call(
-        self, method: str, body: Any = _NO_BODY, params: Mapping[str, Any] | None = None, *, read: bool = False
+        self,
+        method: str,
+        body: Any = _NO_BODY,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read: bool = False,
     ) -> httpx.Response:
-        return self._c._request("POST", f"Agents/Chat/{method}", json=body, params=params, idempotent=read)
+        return self._c._request(
+            "POST", f"Agents/Chat/{method}", json=body, params=params, idempotent=read
+        )
 
     def _one(self, tp: type[T], method: str, body: Any = _NO_BODY, *, read: bool = False) -> T | None:
         return self._c._decode_or_none(self._call(method, body, read=read), tp)
@@ -813,7 +843,11 @@ class ChatAgent:
         self, session_id: int, message: ChatMessage | str, *, idempotency_key: str | None = None
     ) -> ChatMessage | None:
         """Safe to retry: the client sends an ``Idempotency-Key``."""
-        msg = ChatMessage(Type=ChatMessageType.ToCustomer, Message=message) if isinstance(message, str) else message
+        msg = (
+            ChatMessage(Type=ChatMessageType.ToCustomer, Message=message)
+            if isinstance(message, str)
+            else message
+        )
         r = self._c._request(
             "POST",
             "Agents/Chat/AddChatMessage",
@@ -856,7 +890,9 @@ class ChatAgent:
         return self._many(MDOListItem, "GetUserAgentList", body, read=True)
 
     def get_chat_topic_user_agent_list(self, topic_id: int) -> list[ChatTopicAgent]:
-        return self._many(ChatTopicAgent, "GetChatTopicUserAgentList", {"chatTopicId": topic_id}, read=True)
+        return self._many(
+            ChatTopicAgent, "GetChatTopicUserAgentList", {"chatTopicId": topic_id}, read=True
+        )
 
     def get_chat_topic_user_agent(self, topic_id: int, username: str) -> ChatTopicAgent | None:
         body = {"chatTopicId": topic_id, "username": username}
@@ -879,7 +915,9 @@ class ChatAgent:
         return self._many(ChatTopicAgent, "UpdateChatTopicUserAgents", body, read=True)
 
     def delete_chat_topic_user_agent(self, topic_id: int, username: str) -> None:
-        self._call("DeleteChatTopicUserAgent", {"chatTopicId": topic_id, "username": username}, read=True)
+        self._call(
+            "DeleteChatTopicUserAgent", {"chatTopicId": topic_id, "username": username}, read=True
+        )
 
     def create_chat_session_for_topic(self, topic_id: int) -> ChatSessionEntity | None:
         return self._one(ChatSessionEntity, "CreateChatSessionForTopic", {"chatTopicId": topic_id})
@@ -898,9 +936,16 @@ class WebhookAgent:
         self._c = client
 
     def _call(
-        self, method: str, body: Any = _NO_BODY, params: Mapping[str, Any] | None = None, *, read: bool = False
+        self,
+        method: str,
+        body: Any = _NO_BODY,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read: bool = False,
     ) -> httpx.Response:
-        return self._c._request("POST", f"Agents/Webhook/{method}", json=body, params=params, idempotent=read)
+        return self._c._request(
+            "POST", f"Agents/Webhook/{method}", json=body, params=params, idempotent=read
+        )
 
     def create_default_webhook(self) -> Webhook:
         return self._c._decode(self._call("CreateDefaultWebhook", read=True), Webhook)
@@ -916,16 +961,23 @@ class WebhookAgent:
         self._call("DeleteWebhook", None, {"WebhookId": webhook_id}, read=True)
 
     def get_all_webhooks(
-        self, name_filter: str = "", event_filter: str = "", status_filter: WebhookState = WebhookState.Unknown
+        self,
+        name_filter: str = "",
+        event_filter: str = "",
+        status_filter: WebhookState = WebhookState.Unknown,
     ) -> list[Webhook]:
         body = {"nameFilter": name_filter, "eventFilter": event_filter, "statusFilter": str(status_filter)}
-        return self._c._decode_or_none(self._call("GetAllWebhooks", body, read=True), list[Webhook]) or []
+        return (
+            self._c._decode_or_none(self._call("GetAllWebhooks", body, read=True), list[Webhook]) or []
+        )
 
     def test_webhook(self, webhook: Webhook) -> WebhookResult:
         r = self._call("TestWebhook", {"webhook": to_wire(webhook)})
         return self._c._decode(r, WebhookResult)
 
-    def signal_event(self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None) -> None:
+    def signal_event(
+        self, event_name: str, primary_key: int, data: Mapping[str, Any] | None = None
+    ) -> None:
         body = {"eventName": event_name, "primaryKey": primary_key, "data": dict(data or {})}
         self._call("SignalEvent", body)
 
@@ -1016,7 +1068,9 @@ class VisitorClient(_SyncCore):
         return self._decode(r, ChatMessage)
 
     def typing(self, is_typing: bool = True) -> None:
-        self._request("POST", f"{self._session()}/Typing", json={"IsTyping": is_typing}, idempotent=True)
+        self._request(
+            "POST", f"{self._session()}/Typing", json={"IsTyping": is_typing}, idempotent=True
+        )
 
     def end(self) -> VisitorSession:
         r = self._request("POST", f"{self._session()}/End", idempotent=True)
@@ -1041,7 +1095,9 @@ class VisitorClient(_SyncCore):
         return self._decode(r, ChatMessage)
 
     def download_file(self, file_id: int) -> bytes:
-        return (self._request("GET", f"{self._session()}/Files/{b.seg(file_id)}", idempotent=True)).content
+        return (
+            self._request("GET", f"{self._session()}/Files/{b.seg(file_id)}", idempotent=True)
+        ).content
 
     def stream_token(self) -> StreamToken:
         return self._decode(self._request("POST", f"{self._session()}/StreamToken"), StreamToken)

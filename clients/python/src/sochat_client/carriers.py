@@ -39,6 +39,7 @@ from sochat_client.enums import (
 
 __all__ = [
     "ALL_CARRIERS",
+    "WEBHOOK_CARRIERS",
     "Address",
     "Associate",
     "Carrier",
@@ -79,7 +80,6 @@ __all__ = [
     "VisitorSession",
     "VisitorStart",
     "VisitorTopic",
-    "WEBHOOK_CARRIERS",
     "Webhook",
     "WebhookEvent",
     "WebhookResult",
@@ -631,10 +631,6 @@ class ChatSummaryItem(Plain):
     WhenEnded: datetime | None = None
 
 
-
-
-
-
 class Webhook(Plain):
     """A webhook registration, every property the official client reads, in its order."""
 
@@ -670,8 +666,6 @@ class WebhookResult(Carrier):
     Message: str = ""
     TableRight: TableRight | None = None
     FieldProperties: dict[str, FieldProperty] = {}
-
-
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def verify_signature(secret: str, body: bytes, signature: str | None) -> bool:
     """True when ``signature`` is the body's signature under ``secret`` (constant time)."""
     if not signature:
         return False
-    return hmac.compare_digest(sign(secret, body).encode("ascii"), signature.strip().encode("ascii", "replace"))
+    return hmac.compare_digest(
+        sign(secret, body).encode("ascii"), signature.strip().encode("ascii", "replace")
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
