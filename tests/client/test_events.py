@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sochat_client import AsyncClient, ChatEvent, ChatMessage, ChatMessageType, ChatSessionEntity
-from tests.client.conftest import Live
+from tests.client.conftest import Live, in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +138,31 @@ async def test_since_replays_from_a_cursor(api: AsyncClient) -> None:
     replay = await collect(api.events(session_id=sid, since=first[-1].Cursor), 2)
     assert [e.message.Message for e in replay if e.message] == ["b"]
     assert all(e.Cursor > first[-1].Cursor for e in replay)
+
+
+async def test_the_sync_client_follows_events_too(live: Live, api: AsyncClient) -> None:
+    from sochat_client import Basic, Client
+
+    ready = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def follow() -> list[str]:
+        got: list[str] = []
+        with Client(live.base, auth=Basic("tje0", "Tje0")) as c:
+            for event in c.events(topic_id=1):
+                if event.Event == "chatsession.created":
+                    loop.call_soon_threadsafe(ready.set)
+                if event.message:
+                    got.append(event.message.Message)
+                    return got
+        return got
+
+    session = await api.chat_agent.create_chat_session_for_topic(1)
+    assert session is not None
+    task = asyncio.create_task(in_thread(follow))
+    async with asyncio.timeout(15):
+        while not ready.is_set():  # the stream is open once it sees a new session
+            await api.chat_agent.create_chat_session_for_topic(1)
+            await asyncio.sleep(0.3)
+        await say(api, session.ChatSessionId, "from sync")
+        assert await task == ["from sync"]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import sochat_client
+from tests.test_official_client import node_client
+
+__all__ = ["node_client"]
 
 TOOL = Path(__file__).resolve().parents[2] / "clients" / "python" / "tools" / "unasync.py"
 
@@ -39,3 +45,17 @@ def test_no_server_imports() -> None:
         text = path.read_text()
         assert "import sochat\n" not in text, path.name
         assert "from sochat." not in text, path.name
+
+
+@pytest.mark.node
+def test_agents_mirror_the_official_client(node_client: Path) -> None:
+    """Every async method of the official ChatAgent and WebhookAgent, snake_cased."""
+    src = node_client / "node_modules" / "@superoffice" / "webapi" / "src"
+    for ts, ours in (
+        ("ChatAgent.ts", sochat_client.ChatAgent),
+        ("WebhookAgent.ts", sochat_client.WebhookAgent),
+    ):
+        names = set(re.findall(r"public async (\w+)Async\(", (src / ts).read_text()))
+        snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", n).lower() for n in names}
+        mine = {n for n in dir(ours) if not n.startswith("_")}
+        assert snake == mine, ts
