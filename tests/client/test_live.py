@@ -4,9 +4,14 @@ every Agents/Chat and Agents/Webhook method, OData paging, errors, headers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from sochat.api.app import create_app
+from sochat.bootstrap import build_services
+from sochat.config import Settings
+from sochat.storage.archive import SqlArchive
 from sochat_client import (
     AsyncClient,
     ChatMessage,
@@ -27,7 +32,7 @@ from sochat_client import (
     op,
 )
 from sochat_client.carriers import Associate
-from tests.client.conftest import ADM0, TJE0, TJE1, Live
+from tests.client.conftest import ADM0, TJE0, TJE1, Live, asgi
 
 pytestmark = pytest.mark.anyio
 
@@ -367,3 +372,15 @@ async def test_root_path_and_tenant_style_base_urls(live: Live) -> None:
         assert c.api_root == live.base + "/api/v1"
     async with AsyncClient(live.base + "/api/v1", auth=TJE0) as c:
         assert (await c.default_session()).ChatSessionId == 0
+
+
+async def test_a_server_under_a_root_path(demo_db: Any) -> None:
+    settings = Settings.from_env({}, root_path="/SuperOffice")
+    app = create_app(build_services(settings, demo_db, SqlArchive(demo_db)))
+    async with AsyncClient("http://sochat.test/SuperOffice/", auth=TJE0, transport=asgi(app)) as c:
+        assert c.api_root == "http://sochat.test/SuperOffice/api/v1"
+        s = await c.chat_agent.create_chat_session_for_topic(1)
+        assert s is not None
+        fetched = await c.get_session(s.ChatSessionId)
+        assert fetched is not None
+        assert fetched.ChatSessionId == s.ChatSessionId
