@@ -7,29 +7,34 @@ import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import anyio
 from starlette.applications import Starlette
 
-from sochat import housekeeping
+from sochat import housekeeping, logredact
 from sochat.api.app import create_app
 from sochat.api.context import TimeZoneResolver
-from sochat.api.http import Services
+from sochat.api.http import Services, VisitorLimits
 from sochat.api.timezones import base_zone, location_by_id
 from sochat.auth.authenticator import Authenticator
 from sochat.auth.oidc import JwtVerifier
 from sochat.config import Settings
+from sochat.domain.files import FilePolicy
 from sochat.i18n import Translator, translator
+from sochat.mail import SmtpMailer
 from sochat.push.broker import Broker, MemoryBroker
 from sochat.push.hub import PushHub
 from sochat.services.archive import ArchivePage, ArchiveQuery
 from sochat.services.chat import ChatService
 from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Database, UnitOfWork
+from sochat.services.ratelimit import MemoryRateLimiter
 from sochat.services.topics import TopicService
+from sochat.services.visitor import VisitorService, VisitorSettings
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
+from sochat.storage.files import DiskFileStore
 from sochat.storage.retention import SqlRetention
 from sochat.storage.webhooks import SqlWebhookStore
 
@@ -135,6 +140,29 @@ def build_services(
         allowed_hosts=settings.webhook_allowed_hosts,
         max_consecutive_errors=settings.webhook_max_consecutive_errors,
     )
+    visitor = VisitorService(
+        db,
+        clock,
+        chat,
+        SmtpMailer(settings),
+        DiskFileStore(settings.files_path),
+        VisitorSettings(
+            files=FilePolicy(
+                enabled=settings.files_enabled,
+                max_bytes=settings.files_max_bytes,
+                allowed_types=settings.files_allowed_types,
+            ),
+            max_message_chars=settings.visitor_max_message_chars,
+            grace=timedelta(seconds=settings.visitor_grace_seconds),
+        ),
+    )
+    # In-process limits. The integration point for a shared, cross-process RateLimiter:
+    # replace these three MemoryRateLimiter(limit, window) with the shared backend's.
+    limits = VisitorLimits(
+        requests=MemoryRateLimiter(settings.visitor_requests_per_second, 1.0),
+        sessions=MemoryRateLimiter(settings.visitor_sessions_per_address_hour, 3600.0),
+        messages=MemoryRateLimiter(settings.visitor_messages_per_minute, 60.0),
+    )
     return Services(
         settings=settings,
         db=db,
@@ -151,6 +179,8 @@ def build_services(
         ),
         dispatcher=dispatcher,
         retention=SqlRetention(db),
+        visitor=visitor,
+        limits=limits,
     )
 
 
@@ -160,6 +190,7 @@ def build_app(settings: Settings) -> Starlette:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logredact.install()
     from sochat.storage.archive import SqlArchive
     from sochat.storage.database import SqlDatabase
 

@@ -78,6 +78,34 @@ class Settings:
     push_send_timeout_seconds: float = 30.0
     # On shutdown, open requests (event streams included) get this long before they are cut.
     shutdown_timeout_seconds: int = 5
+    # The public visitor API (docs/visitor-api.md). Limits are per process.
+    visitor_max_message_chars: int = 4000
+    visitor_sessions_per_address_hour: int = 20
+    visitor_messages_per_minute: int = 30
+    visitor_requests_per_second: int = 20
+    # Visitor streams have their own budget, so they never take agents' streams away.
+    visitor_max_streams: int = 5000
+    visitor_streams_per_session: int = 3
+    visitor_streams_per_address: int = 20
+    # After a session ends its visitor may still read, rate and ask for the transcript.
+    visitor_grace_seconds: int = 3600
+    # E-mail: smtp://user:pass@host:port (smtps:// for implicit TLS); empty = no e-mail.
+    smtp_url: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "sochat@localhost"
+    smtp_timeout_seconds: float = 10.0
+    # Chat files: "" = sochat-files next to the SQLite file, or ./sochat-files.
+    files_dir: str = ""
+    files_enabled: bool = True
+    files_max_bytes: int = 10 * 1_048_576
+    files_allowed_types: tuple[str, ...] = (
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, /, **overrides: object) -> Settings:
@@ -106,8 +134,21 @@ class Settings:
             raise ValueError(f"push_backend must be one of {', '.join(PUSH_BACKENDS)}")
         if self.push_heartbeat_seconds <= 0 or self.push_poll_seconds <= 0:
             raise ValueError("push_heartbeat_seconds and push_poll_seconds must be positive")
+        if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ValueError("smtp_url must start with smtp:// or smtps://")
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise ValueError("root_path must start with '/' and not end with one (e.g. /SuperOffice)")
+
+    @property
+    def files_path(self) -> Path:
+        """Where chat files live: ``files_dir``, else next to the SQLite file, else ./sochat-files."""
+        if self.files_dir:
+            return Path(self.files_dir)
+        if self.is_sqlite and self.database_url.startswith("sqlite:///"):
+            db_file = self.database_url.removeprefix("sqlite:///").split("?", 1)[0]
+            if db_file and db_file != ":memory:":
+                return Path(db_file).resolve().parent / "sochat-files"
+        return Path.cwd() / "sochat-files"
 
     @property
     def is_sqlite(self) -> bool:

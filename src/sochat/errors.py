@@ -15,7 +15,8 @@ codes. Messages are resource ids with parameters, translated at the edge.
     ├── Forbidden             authenticated, but not allowed
     ├── Conflict              the state does not allow the change (e.g. JSON Patch test failed)
     ├── PreconditionFailed    If-Unmodified-Since violated
-    └── InvalidTransition     the chat state machine refuses the move
+    ├── InvalidTransition     the chat state machine refuses the move
+    └── ServiceUnavailable    a service sochat depends on (the mail server) is off or down
 """
 
 from __future__ import annotations
@@ -71,14 +72,14 @@ class Unauthenticated(ChatError):
 
 
 class TooManyRequests(ChatError):
-    """Too many failed logins; ``retry_after`` seconds until the next attempt."""
+    """Too many failed logins (or visitor calls); ``retry_after`` seconds until the next attempt."""
 
     code = "too_many_requests"
     error_type = "SoTooManyRequestsException"
     msgid = "SR_TOO_MANY_ATTEMPTS"
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("SR_TOO_MANY_ATTEMPTS", seconds=int(retry_after + 0.999))
+    def __init__(self, retry_after: float, msgid: str = "SR_TOO_MANY_ATTEMPTS") -> None:
+        super().__init__(msgid, seconds=int(retry_after + 0.999))
         self.retry_after = retry_after
 
 
@@ -104,3 +105,9 @@ class InvalidTransition(ChatError):
     code = "invalid_transition"
     error_type = "SoInvalidOperationException"
     msgid = "SR_INVALID_TRANSITION"
+
+
+class ServiceUnavailable(ChatError):
+    code = "service_unavailable"
+    error_type = "SoServiceUnavailableException"
+    msgid = "SR_SERVICE_UNAVAILABLE"

@@ -64,6 +64,22 @@ class Live:
         created: dict[str, Any] = await self.call("CreateChatSessionForTopic", {"chatTopicId": topic_id})
         return created
 
+    async def visitor_token(self, session: dict[str, Any]) -> str:
+        """A one-time stream token, minted with the key only the create answer carried."""
+        r = await self.http.post(
+            f"/api/v1/Visitor/Sessions/{session['ChatSessionId']}/StreamToken",
+            headers={"SO-SessionKey": session["SessionKey"]},
+        )
+        assert r.status_code == 200, r.text
+        token: str = r.json()["Token"]
+        return token
+
+    async def agent_token(self, auth: str = TJE0) -> str:
+        r = await self.http.post(STREAM + "/StreamToken", headers={"Authorization": auth})
+        assert r.status_code == 200, r.text
+        token: str = r.json()["Token"]
+        return token
+
     async def say(self, session_id: int, text: str, auth: str = TJE0) -> dict[str, Any]:
         message = {"Type": "ToUser", "Message": text, "Author": "Kari"}
         sent: dict[str, Any] = await self.call(
@@ -140,7 +156,11 @@ async def test_a_stream_needs_credentials(live: Live) -> None:
     assert r.json()["ErrorType"] == "SoAuthenticationException"
     r = await live.http.get(STREAM, headers={"Authorization": "Basic dGplMDp3cm9uZw=="})
     assert r.status_code == 401
-    r = await live.http.get(STREAM, params={"ticket": "7A:not-a-ticket"})
+    r = await live.http.get(STREAM, params={"token": "not-a-token"})
+    assert r.status_code == 401
+    # Credentials in the query string are not accepted any more (issue 16, item 3).
+    ticket = await users.issue_ticket(live.db, "tje0", timedelta(hours=1), datetime.now(UTC))
+    r = await live.http.get(STREAM, params={"ticket": ticket})
     assert r.status_code == 401
 
 
@@ -234,10 +254,14 @@ async def test_the_visitor_stream_sees_only_its_own_session(live: Live) -> None:
     mine = await live.new_session()
     other = await live.new_session()
     path = STREAM + "/Visitor"
-    r = await live.http.get(path, params={"sessionKey": "not-a-key"})
+    r = await live.http.get(path, params={"token": "not-a-token"})
     assert r.status_code == 401
     assert (await live.http.get(path)).status_code == 401
-    async with live.sse(path, headers={}, sessionKey=mine["SessionKey"]) as reader:
+    # The key itself no longer opens a stream (it would show up in logs).
+    r = await live.http.get(path, params={"sessionKey": mine["SessionKey"]})
+    assert r.status_code == 401
+    token = await live.visitor_token(mine)
+    async with live.sse(path, headers={}, token=token) as reader:
         await ready(reader)
         await live.say(other["ChatSessionId"], "not for you")
         await live.say(mine["ChatSessionId"], "for you")
@@ -251,6 +275,8 @@ async def test_the_visitor_stream_sees_only_its_own_session(live: Live) -> None:
     assert session["Person"] is None
     assert session["User"] is None
     assert next(e.json["Data"]["Message"] for e in got if e.event == "chatsession.message") == "for you"
+    # A token opens one stream only.
+    assert (await live.http.get(path, params={"token": token})).status_code == 401
 
 
 async def test_data_follows_the_stream_requests_time_zone(live: Live) -> None:
@@ -322,13 +348,14 @@ async def test_agents_get_their_topics_only_and_lose_a_topic_they_leave(live: Li
     assert r.status_code == 403  # no chat licence
 
 
-async def test_websocket_with_a_ticket_and_with_a_header(live: Live) -> None:
-    # Query strings decode "+" as a space: the ticket (Base64) must be URL-encoded.
-    ticket = quote(await users.issue_ticket(live.db, "tje0", timedelta(hours=1), datetime.now(UTC)), safe="")
+async def test_websocket_with_a_token_and_with_a_header(live: Live) -> None:
+    ticket = await users.issue_ticket(live.db, "tje0", timedelta(hours=1), datetime.now(UTC))
+    by_ticket_auth = f"SOTicket {ticket}"
+    token = quote(await live.agent_token(by_ticket_auth), safe="")
     ws_base = live.base.replace("http://", "ws://") + STREAM + "/ws"
     sid = (await live.new_session())["ChatSessionId"]
     async with (
-        ws_connect(f"{ws_base}?ticket={ticket}&chatSessionId={sid}") as by_ticket,
+        ws_connect(f"{ws_base}?token={token}&chatSessionId={sid}") as by_ticket,
         ws_connect(ws_base, additional_headers={"Authorization": TJE0}) as by_header,
     ):
         first = json.loads(await asyncio.wait_for(by_ticket.recv(), 5))
@@ -341,7 +368,8 @@ async def test_websocket_with_a_ticket_and_with_a_header(live: Live) -> None:
     assert frames == other
     assert frames[1]["Data"]["Message"] == "over the socket"
     # Resume from a cursor with `since`.
-    async with ws_connect(f"{ws_base}?ticket={ticket}&since={frames[0]['Cursor']}") as resumed:
+    token = quote(await live.agent_token(by_ticket_auth), safe="")
+    async with ws_connect(f"{ws_base}?token={token}&since={frames[0]['Cursor']}") as resumed:
         assert json.loads(await asyncio.wait_for(resumed.recv(), 5))["Cursor"] == frames[0]["Cursor"]
         again = json.loads(await asyncio.wait_for(resumed.recv(), 5))
     assert again == frames[1]
@@ -354,7 +382,7 @@ async def test_websocket_refusals_are_http_statuses(live: Live) -> None:
             pass
     assert refused.value.response.status_code == 401
     with pytest.raises(InvalidStatus) as refused:
-        async with ws_connect(ws_base + "/Visitor/ws?sessionKey=nope"):
+        async with ws_connect(ws_base + "/Visitor/ws?token=nope"):
             pass
     assert refused.value.response.status_code == 401
 
@@ -381,7 +409,7 @@ async def test_a_client_that_stops_reading_is_disconnected(live: Live) -> None:
     settings = dataclasses.replace(live.services.settings, push_send_timeout_seconds=0.2)
     services = dataclasses.replace(live.services, settings=settings)
     sub = await services.feed.for_visitor((await live.new_session())["SessionKey"])
-    response = EventStreamResponse(services, Opened(sub, 0, _context(live)))
+    response = EventStreamResponse(services, Opened(sub, 0, _context(live), lambda: None))
     sent: list[Any] = []
     stuck = asyncio.Event()
 
@@ -415,22 +443,34 @@ async def test_the_stream_opens_no_earlier_than_now(live: Live) -> None:
     assert got[1].json["Data"]["Message"] == "after"
 
 
-async def test_the_session_cookie_needs_the_xsrf_token_header_or_parameter(live: Live) -> None:
+async def test_the_session_cookie_opens_a_stream_but_not_a_foreign_websocket(live: Live) -> None:
     ticket = await users.issue_ticket(live.db, "tje0", timedelta(hours=1), datetime.now(UTC))
     cookie = {"Cookie": f"{SESSION_COOKIE}={ticket}"}
-    r = await live.http.get(STREAM, headers=cookie)
-    assert r.status_code == 401
+    # SSE: the cookie is enough (a GET stream changes nothing; another site cannot read it).
+    async with live.sse(headers=cookie) as reader:
+        await ready(reader)
     async with live.sse(headers={**cookie, "X-XSRF-TOKEN": xsrf_token_for(ticket)}) as reader:
         await ready(reader)
-    async with live.sse(headers=cookie, xsrf=xsrf_token_for(ticket)) as reader:
-        await ready(reader)
+    r = await live.http.get(STREAM, headers={**cookie, "X-XSRF-TOKEN": "wrong"})
+    assert r.status_code == 401
+    # A WebSocket carries cookies from any site's page: only the server's own origin.
+    ws = live.base.replace("http://", "ws://") + STREAM + "/ws"
+    with pytest.raises(InvalidStatus) as refused:
+        async with ws_connect(ws, additional_headers={**cookie, "Origin": "https://evil.example"}):
+            pass
+    assert refused.value.response.status_code == 401
+    async with ws_connect(ws, additional_headers={**cookie, "Origin": live.base}) as socket:
+        assert json.loads(await asyncio.wait_for(socket.recv(), 5))["Event"] == "ready"
 
 
 async def test_the_visitor_websocket(live: Live) -> None:
     mine = await live.new_session()
     other = await live.new_session()
     ws = (
-        live.base.replace("http://", "ws://") + STREAM + "/Visitor/ws?sessionKey=" + quote(mine["SessionKey"])
+        live.base.replace("http://", "ws://")
+        + STREAM
+        + "/Visitor/ws?token="
+        + quote(await live.visitor_token(mine), safe="")
     )
     async with ws_connect(ws) as socket:
         assert json.loads(await asyncio.wait_for(socket.recv(), 5))["Event"] == "ready"

@@ -142,7 +142,13 @@ async def test_a_visitor_stream_sees_only_its_own_session(
     )
     mine = r.json()
     other = await new_session(b)
-    async with sse(a, STREAM + "/Visitor", headers={}, sessionKey=mine["SessionKey"]) as stream:
+    # The one-time token is minted on B and spent on A: tokens live in the database.
+    minted = await b.post(
+        f"/api/v1/Visitor/Sessions/{mine['ChatSessionId']}/StreamToken",
+        headers={"SO-SessionKey": mine["SessionKey"]},
+    )
+    assert minted.status_code == 200, minted.text
+    async with sse(a, STREAM + "/Visitor", headers={}, token=minted.json()["Token"]) as stream:
         await say(b, other, "someone else's")
         await say(b, mine["ChatSessionId"], "yours")
         await say(b, other, "someone else's again")

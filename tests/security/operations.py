@@ -39,6 +39,7 @@ class Operation:
     query_params: tuple[tuple[str, dict[str, Any], bool], ...]  # (name, schema, required)
     body: dict[str, Any] | None  # the JSON body schema, $refs resolved one level at a time
     body_types: tuple[str, ...]
+    public: bool = False  # no credentials (the visitor API): `security: []`
 
     @property
     def name(self) -> str:
@@ -71,7 +72,8 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
             content = op.get("requestBody", {}).get("content", {})
             json_type = next((t for t in content if "json" in t), None)
             body = resolve(spec, content[json_type]["schema"]) if json_type else None
-            found.append(Operation(method.upper(), template, path, query, body, tuple(content)))
+            public = op.get("security") == []
+            found.append(Operation(method.upper(), template, path, query, body, tuple(content), public))
     return found
 
 
@@ -152,6 +154,9 @@ def valid_path(op: Operation, w: World) -> dict[str, str]:
         "id": session if op.template.startswith("/api/v1/ChatSession") else topic,
         "toAssociate": "tje1",
         "username": "tje1",
+        "sessionId": session,
+        "topicId": topic,
+        "fileId": 1,
     }
     # Parameters of operations added later get a plain value of their type.
     return {name: str(values.get(name, 1 if kind == "integer" else "x")) for name, kind in op.path_params}

@@ -17,6 +17,7 @@ from sochat.domain.crm import Contact, Person
 from sochat.domain.enums import ChatSessionStatus
 from sochat.domain.session import ChatSession
 from sochat.services.archive import COLUMNS, ArchivePage, ArchiveQuery, Negate, parse_archive_query
+from sochat.services.keys import hash_session_key
 from sochat.services.ports import ArchiveSearch
 from sochat.storage import schema
 from sochat.storage.archive import SqlArchive, _statements, like_pattern
@@ -110,7 +111,7 @@ async def seed(db: SqlDatabase) -> World:
             when_started=at(2024, 4, 29, 9, 0, 30),
             when_ended=at(2024, 4, 29, 9, 10),
             updated_at=at(2024, 4, 29, 9, 10),
-            session_key="secret-1",
+            session_key_hash=hash_session_key("secret-1"),
         )
         s2 = await add(
             topic_id=sales,

@@ -23,6 +23,7 @@ from sochat.domain.topic import (
     TopicMembership,
     WidgetSettings,
 )
+from sochat.services.keys import hash_session_key
 from sochat.storage import schema
 from sochat.storage.database import SqlDatabase
 from sochat.storage.errors import MissingReferenceError, ReadOnlyError
@@ -407,13 +408,16 @@ class TestSessions:
             user_id=ann.associate_id,
             transfer_to_id=bob.associate_id,
             status=S.UserLast,
+            session_key_hash=hash_session_key("the visitor's key"),
         )
         assert fields_at_default(original) == []
         (added,) = await _add_sessions(db, original)
         assert added == dataclasses.replace(original, chat_session_id=added.chat_session_id)
         async with db.read() as uow:
             assert await uow.sessions.get(added.chat_session_id) == added
-            assert await uow.sessions.get_by_key(original.session_key) == added
+            # Looked up by the key, found by its stored hash; the hash itself is no key.
+            assert await uow.sessions.get_by_key("the visitor's key") == added
+            assert await uow.sessions.get_by_key(original.session_key_hash) is None
             assert await uow.sessions.get(999) is None
             assert await uow.sessions.get_by_key("no such key") is None
         async with db.write() as uow:
@@ -493,7 +497,7 @@ class TestSessions:
             alert_level=2,
             transfer_to_id=bob.associate_id,
             customer_name="Kari",
-            session_key="k",
+            session_key_hash=hash_session_key("k"),
         )
         (session,) = await _add_sessions(db, queued)
         when = T0 + timedelta(minutes=3)

@@ -13,13 +13,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sochat import __version__
 from sochat.api.docs_page import DOCS_CSP, docs_html
 from sochat.api.http import JSON_ENCODER, Services, endpoint, error_response, internal_error_response
 from sochat.api.limits import LimitsMiddleware
 from sochat.api.openapi import build_openapi
-from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, webhooks
+from sochat.api.routes import agents_chat, chat_session, chat_topic, events, login, meta, visitor, webhooks
 from sochat.api.routes.spec import Endpoint
 from sochat.errors import ChatError
 from sochat.i18n import translator
@@ -49,11 +50,14 @@ def _route(path: str, app: Callable[..., Any], methods: list[str]) -> Route:
 
 def endpoint_table(services: Services) -> list[Endpoint]:
     """Every operation sochat serves; literal segments are listed before ``{id}`` ones."""
+    public, agent_side = visitor.endpoints(services)
     return [
+        *agent_side,
         *chat_session.endpoints(services),
         *chat_topic.endpoints(services),
         *agents_chat.endpoints(services),
         *webhooks.endpoints(services, services.webhooks),
+        *public,
     ]
 
 
@@ -78,7 +82,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
         _route("/api/v1/docs", docs, ["GET"]),
     ]
     for e in table:
-        app = endpoint(services, e.handler, style=e.style, root=e.xml_root)
+        app = endpoint(services, e.handler, style=e.style, root=e.xml_root, anonymous=e.public)
         routes.append(_route(e.path, app, [e.verb]))
     sign_in, sign_out = login.handlers(services)
     routes.append(_route("/api/login", sign_in, ["POST"]))  # type: ignore[arg-type]
@@ -87,22 +91,88 @@ def build_routes(services: Services) -> list[BaseRoute]:
     return routes
 
 
+VISITOR_PATHS = re.compile(r"/api/v1/(visitor(/|$)|chatevents/visitor)", re.IGNORECASE)
+VISITOR_CORS_HEADERS = (
+    "Content-Type, Accept, Accept-Language, SO-Language, SO-Culture, SO-TimeZone, "
+    "SO-SessionKey, Idempotency-Key, X-File-Name, Last-Event-ID"
+)
+
+
+class AgentCorsMiddleware(CORSMiddleware):
+    """``SOCHAT_CORS_ORIGINS`` (with credentials) for the agents' API; the public visitor
+    API has its own rules (VisitorCorsMiddleware) and is passed through untouched."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and VISITOR_PATHS.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class VisitorCorsMiddleware:
+    """The visitor API answers any origin's preflight and echoes the ``Origin`` (never with
+    credentials: the API takes none but the SO-SessionKey header). Whether an origin may
+    actually use a topic is decided by the handlers, server-side, from the topic's
+    allow-list (403 with a clear error), not by the browser."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not VISITOR_PATHS.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        cors = [
+            (b"access-control-allow-origin", origin),
+            (b"vary", b"Origin"),
+            (b"access-control-expose-headers", b"Retry-After, SO-TimeZone, Content-Disposition"),
+        ]
+        is_preflight = scope["method"] == "OPTIONS" and any(
+            k == b"access-control-request-method" for k, _ in scope["headers"]
+        )
+        if is_preflight:
+            headers = [
+                *cors,
+                (b"access-control-allow-methods", b"GET, POST"),
+                (b"access-control-allow-headers", VISITOR_CORS_HEADERS.encode()),
+                (b"access-control-max-age", b"600"),
+                (b"content-length", b"0"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *cors]
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
+
+
 def create_app(services: Services, *, lifespan: Any = None) -> Starlette:
     settings = services.settings
     routes = build_routes(services)
     if settings.root_path:
         routes = [Mount(settings.root_path, routes=routes), *routes]
     middleware = [
+        # Outermost, so that the limits' own refusals (413, 431) reach a widget readable.
+        Middleware(VisitorCorsMiddleware),
         Middleware(
             LimitsMiddleware,
             max_body_bytes=settings.max_body_bytes,
             max_header_bytes=settings.max_header_bytes,
-        )
+            max_upload_bytes=settings.files_max_bytes + 65_536,
+        ),
     ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
-                CORSMiddleware,
+                AgentCorsMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                 allow_headers=CORS_HEADERS,

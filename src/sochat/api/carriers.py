@@ -689,3 +689,127 @@ class WebhookResult(Carrier):
 
 
 WEBHOOK_CARRIERS: tuple[type[msgspec.Struct], ...] = (Webhook, WebhookResult)
+
+
+# ---------------------------------------------------------------------------
+# The public visitor API (docs/visitor-api.md): sochat's own carriers, in SuperOffice's
+# style. Kept out of ALL_CARRIERS like the webhook ones.
+
+
+class VisitorFiles(Plain):
+    Enabled: Bool = False
+    MaxBytes: Int32 = 0
+    AllowedTypes: list[str] = []
+
+
+class VisitorTopic(Plain):
+    TopicId: Int32 = 0
+    Name: Str255 = ""
+    LanguageIsoCode: Str63 = ""
+    Widget: ChatWidgetSettings | None = None
+    WelcomeMessage: Text = ""
+    BadgeHeader: Str255 = ""
+    State: Str16 = "Deleted"
+    OpenNow: Bool = False
+    AgentsPresent: Bool = False
+    QueueLength: Int32 = 0
+    AverageWaitSeconds: Int32 = 0
+    OfflineFormEnabled: Bool = False
+    PreChatFormEnabled: Bool = False
+    RequiredFields: WidgetRequiredFieldsText = "None"
+    OfflineFields: WidgetRequiredFieldsText = "None"
+    CollectConsent: Bool = False
+    OfflineCollectConsent: Bool = False
+    RatingEnabled: Bool = False
+    RatingText: Str1024 = ""
+    EmailAvailable: Bool = False
+    Files: VisitorFiles | None = None
+    OpeningHoursEnabled: Bool = False
+    OpeningHours: ChatOpeningHours | None = None
+
+
+class VisitorStart(Plain):
+    TopicId: Int32 = 0
+    CustomerName: Str255 = ""
+    CustomerEmail: Str255 = ""
+    CustomerPhone: Str32 = ""
+    CustomerCompanyName: Str255 = ""
+    CustomerCountry: Str64 = ""
+    Consent: Bool = False
+    Question: Text = ""
+    PageUrl: Text = ""
+
+
+class VisitorOfflineStart(VisitorStart):
+    Message: Text = ""
+    # The visitor's own session (queued or offline form), when it has one; needs SO-SessionKey.
+    SessionId: Int32 = 0
+
+
+class VisitorSession(Plain):
+    SessionId: Int32 = 0
+    TopicId: Int32 = 0
+    Status: ChatSessionStatusName = "Unknown"
+    CustomerAlias: Str64 = ""
+    CustomerName: Str255 = ""
+    QueuePosition: Int32 = 0
+    AverageWaitSeconds: Int32 = 0
+    QueueText: Text = ""
+    AgentName: Str255 = ""
+    AgentPhotoUrl: Str255 = ""
+    AgentIsTyping: Bool = False
+    Rating: Int32 = 0
+    WhenRequested: DateTime = UNSET_DATE
+    WhenStarted: DateTime = UNSET_DATE
+    WhenEnded: DateTime = UNSET_DATE
+    SessionKey: Str255 = ""
+
+
+class VisitorOfflineRequest(Plain):
+    SessionId: Int32 = 0
+    Reference: Str32 = ""
+    Status: ChatSessionStatusName = "RequestPosted"
+
+
+class VisitorMessageIn(Plain):
+    Message: Text = ""
+
+
+class TypingIn(Plain):
+    IsTyping: Bool = False
+
+
+class VisitorRatingIn(Plain):
+    Rating: Int32 = 0
+
+
+class VisitorTranscriptIn(Plain):
+    Email: Str255 = ""
+
+
+class StreamToken(Plain):
+    Token: Str255 = ""
+    ExpiresIn: Int32 = 60
+
+
+class VisitorOrigins(Plain):
+    """A topic's allowed web origins for the visitor API (empty: any origin)."""
+
+    TopicId: Int32 = 0
+    Origins: list[str] = []
+
+
+VISITOR_CARRIERS: tuple[type[msgspec.Struct], ...] = (
+    VisitorFiles,
+    VisitorTopic,
+    VisitorStart,
+    VisitorOfflineStart,
+    VisitorSession,
+    VisitorOfflineRequest,
+    VisitorMessageIn,
+    TypingIn,
+    VisitorRatingIn,
+    VisitorTranscriptIn,
+    StreamToken,
+    VisitorOrigins,
+)

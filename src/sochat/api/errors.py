@@ -18,6 +18,7 @@ from sochat.errors import (
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ChatError], int], ...] = (
     (Conflict, 409),
     (InvalidTransition, 409),
     (PreconditionFailed, 412),
+    (ServiceUnavailable, 503),
 )
 
 

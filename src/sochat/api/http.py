@@ -24,8 +24,9 @@ from sochat.api.errors import ErrorInfo, error_body, plain_error, status_for
 from sochat.api.negotiation import DEFAULT, SUPPORTED, Format, NotAcceptable, negotiate
 from sochat.api.timezones import UnknownTimeZone
 from sochat.api.xmlcodec import XmlDecodeError, decode_xml, encode_xml
-from sochat.auth.authenticator import SESSION_COOKIE, Authenticator
+from sochat.auth.authenticator import SESSION_COOKIE, Authenticator, Principal
 from sochat.config import Settings
+from sochat.domain.crm import Associate
 from sochat.errors import (
     ChatError,
     InvalidInput,
@@ -39,7 +40,9 @@ from sochat.push.hub import PushHub
 from sochat.services.chat import ChatService
 from sochat.services.event_feed import EventFeed
 from sochat.services.ports import ArchiveSearch, Clock, Database, Retention
+from sochat.services.ratelimit import RateLimiter
 from sochat.services.topics import TopicService
+from sochat.services.visitor import VisitorService
 from sochat.services.webhooks import WebhookDispatcher, WebhookService
 
 log = logging.getLogger("sochat.api")
@@ -52,6 +55,8 @@ class _NoContent:
 
 
 NO_CONTENT: Final = _NoContent()
+# Who an anonymous handler runs as: no associate, no rights anywhere.
+ANONYMOUS: Final = Principal(Associate(associate_id=0, name="", deleted=True), "cookie")
 JSON_ENCODER = msgspec.json.Encoder()
 JSON_DECODER = msgspec.json.Decoder()
 JSON_NULL = b"null"
@@ -74,6 +79,17 @@ class Services:
     webhooks: WebhookService
     dispatcher: WebhookDispatcher
     retention: Retention
+    visitor: VisitorService
+    limits: VisitorLimits
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLimits:
+    """The visitor API's rate limits (services/ratelimit.py); each is one rule."""
+
+    requests: RateLimiter  # per client address, per second
+    sessions: RateLimiter  # chats started per client address, per hour
+    messages: RateLimiter  # messages and files per session, per minute
 
 
 Handler = Callable[[Request, RequestContext], Awaitable[Any]]
@@ -122,9 +138,15 @@ def internal_error_response(exc: BaseException) -> Response:
 
 
 def endpoint(
-    services: Services, handler: Handler, *, style: Style = "rest", root: str | None = None
+    services: Services,
+    handler: Handler,
+    *,
+    style: Style = "rest",
+    root: str | None = None,
+    anonymous: bool = False,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler in the shared HTTP contract (see module docstring)."""
+    """Wrap a handler in the shared HTTP contract (see module docstring). ``anonymous``
+    handlers (the public visitor API) run without credentials, as ``ANONYMOUS``."""
     settings = services.settings
 
     async def run(request: Request) -> Response:
@@ -145,13 +167,16 @@ def endpoint(
         tz = services.tz.base
         try:
             tz = services.tz.resolve(headers.get("so-timezone"))
-            principal = await services.auth.authenticate(
-                headers.get("authorization"),
-                session_cookie=request.cookies.get(SESSION_COOKIE),
-                xsrf_header=headers.get("x-xsrf-token"),
-                app_token=headers.get("so-apptoken"),
-                client=request.client.host if request.client else "",
-            )
+            if anonymous:
+                principal = ANONYMOUS
+            else:
+                principal = await services.auth.authenticate(
+                    headers.get("authorization"),
+                    session_cookie=request.cookies.get(SESSION_COOKIE),
+                    xsrf_header=headers.get("x-xsrf-token"),
+                    app_token=headers.get("so-apptoken"),
+                    client=request.client.host if request.client else "",
+                )
             ctx = RequestContext(principal, tr, loc.culture, tz, fmt, content_type, _base_url(request))
             value = await handler(request, ctx)
         except UnknownTimeZone as exc:
@@ -160,7 +185,7 @@ def endpoint(
             return error_response(exc, tr, fmt, content_type)
         except TooManyRequests as exc:
             return error_response(
-                exc, tr, fmt, content_type, {"retry-after": str(int(exc.retry_after + 0.999))}
+                exc, tr, fmt, content_type, {"retry-after": str(max(1, int(exc.retry_after + 0.999)))}
             )
         except NotFound as exc:
             if style == "agent":

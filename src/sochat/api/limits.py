@@ -2,12 +2,16 @@
 
 * Header block larger than ``max_header_bytes`` → 431.
 * Body larger than ``max_body_bytes`` → 413, decided from Content-Length before reading,
-  and enforced while streaming for chunked bodies.
+  and enforced while streaming for chunked bodies. File uploads (``POST .../Files``) may
+  be ``max_upload_bytes`` instead (a little over SOCHAT_FILES_MAX_BYTES, so that a file
+  just too large still reaches the use case and leaves its IllegalFileType message).
 * Every HTTP response gets security headers; ``Cache-Control: no-store`` because
   answers depend on the caller.
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,11 +28,17 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+UPLOAD_PATH = re.compile(r"/files/?$", re.IGNORECASE)
+
+
 class LimitsMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int, max_upload_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.max_headers = max_header_bytes
+        self.max_upload = max(max_upload_bytes, max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,6 +50,9 @@ class LimitsMiddleware:
                 send, 431, "RequestHeaderFieldsTooLargeException", "Request header fields too large."
             )
             return
+        limit = self.max_body
+        if scope["method"] == "POST" and UPLOAD_PATH.search(scope["path"]):
+            limit = self.max_upload
         for key, value in scope["headers"]:
             if key == b"content-length":
                 try:
@@ -47,8 +60,8 @@ class LimitsMiddleware:
                 except ValueError:
                     await _error(send, 400, "ArgumentException", "Invalid Content-Length.")
                     return
-                if declared > self.max_body:
-                    await _error(send, 413, "RequestEntityTooLargeException", _too_large(self.max_body))
+                if declared > limit:
+                    await _error(send, 413, "RequestEntityTooLargeException", _too_large(limit))
                     return
         received = 0
 
@@ -57,9 +70,9 @@ class LimitsMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     # A ChatError, so the endpoint wrapper answers 413 like any other error.
-                    raise PayloadTooLarge("SR_BODY_TOO_LARGE", limit=self.max_body)
+                    raise PayloadTooLarge("SR_BODY_TOO_LARGE", limit=limit)
             return message
 
         async def secured_send(message: Message) -> None:

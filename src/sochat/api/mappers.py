@@ -80,7 +80,7 @@ SESSION_FIELDS: dict[str, str] = {
     "WhenEnded": "when_ended",
     "WhenIdle": "when_idle",
     "WhenFetched": "when_fetched",
-    "SessionKey": "session_key",
+    "SessionKey": "session_key_hash",
     "InitialQueuePos": "initial_queue_pos",
     "AlertLevel": "alert_level",
     "Rank": "rank",

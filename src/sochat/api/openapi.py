@@ -249,6 +249,9 @@ class _Builder:
                 "properties": {name: self.schema_for(tp) for name, tp in ep.body_members.items()},
             }
             return {"required": True, "content": _media(REQUEST_MEDIA_TYPES, schema, None)}
+        if ep.body is bytes:
+            binary = {"type": "string", "format": "binary"}
+            return {"required": True, "content": {"application/octet-stream": {"schema": binary}}}
         if ep.body is not None:
             schema = self.schema_for(ep.body)
             return {"required": True, "content": _media(REQUEST_MEDIA_TYPES, schema, ep.xml_root)}
@@ -279,7 +282,9 @@ class _Builder:
     def _responses(self, ep: Endpoint) -> dict[str, Any]:
         responses: dict[str, Any] = {}
         ok: dict[str, Any] = {"description": _phrase(ep.status)}
-        if ep.status != 204 and ep.response is not None:
+        if ep.response is bytes:
+            ok["content"] = {"application/octet-stream": {"schema": self.schema_for(bytes)}}
+        elif ep.status != 204 and ep.response is not None:
             schema = self.schema_for(ep.response)
             if ep.nullable:
                 schema = {"anyOf": [schema, {"type": "null"}]}
@@ -332,6 +337,8 @@ class _Builder:
             return {"type": "number", "format": "double"}
         if tp is str:
             return {"type": "string"}
+        if tp is bytes:
+            return {"type": "string", "format": "binary"}
         raise TypeError(f"no OpenAPI schema for {tp!r}")
 
     def _register(self, cls: type[msgspec.Struct]) -> None:

@@ -19,7 +19,7 @@ from sochat.api.timezones import format_datetime, location_by_id
 from sochat.domain import crm
 from sochat.domain.enums import CHAT_SESSION_FLAGS, WIDGET_REQUIRED_FIELDS, enum_name
 from sochat.domain.message import ChatMessage
-from sochat.domain.rights import RowRight, TableRightBit
+from sochat.domain.rights import RowRight
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import WEEKDAYS, ChatTopic, ListRef, OpeningHours, TopicFlag, WidgetSettings
 from sochat.services.topics import PresenceView
@@ -276,10 +276,16 @@ class Presenter:
     # -- chat carriers ------------------------------------------------------
 
     def session_view(self, view: SessionView) -> c.ChatSessionEntity:
-        return self.chat_session(view.session, view.right, view.links)
+        return self.chat_session(view.session, view.right, view.links, session_key=view.session_key)
 
     def session_with_links(self, view: SessionView) -> c.ChatSessionEntityWithLinks:
-        entity = self.chat_session(view.session, view.right, view.links, cls=c.ChatSessionEntityWithLinks)
+        entity = self.chat_session(
+            view.session,
+            view.right,
+            view.links,
+            cls=c.ChatSessionEntityWithLinks,
+            session_key=view.session_key,
+        )
         assert isinstance(entity, c.ChatSessionEntityWithLinks)
         base = f"{self.ctx.base_url}/api/v1/ChatSession"
         entity._Links = {"Self": f"{base}/{view.session.chat_session_id}", "Archive": base}
@@ -292,6 +298,7 @@ class Presenter:
         links: Links = NO_LINKS,
         *,
         cls: type[c.ChatSessionEntity] = c.ChatSessionEntity,
+        session_key: str = "",
     ) -> c.ChatSessionEntity:
         new_row = s.chat_session_id == 0
         return cls(
@@ -314,8 +321,9 @@ class Presenter:
             WhenEnded=self.date(s.when_ended),
             WhenIdle=self.date(s.when_idle),
             WhenFetched=self.date(s.when_fetched),
-            # The key authenticates the visitor: only those who may change the session see it.
-            SessionKey=s.session_key if right.mask & TableRightBit.Update or new_row else "",
+            # The key authenticates the visitor: only the answer that created the session
+            # carries it (it is stored as a hash and cannot be shown again).
+            SessionKey=session_key,
             InitialQueuePos=s.initial_queue_pos,
             AlertLevel=s.alert_level,
             Rank=s.rank,

@@ -17,6 +17,11 @@ from sochat.domain.enums import ChatSessionStatus as S
 from sochat.errors import InvalidTransition
 
 MESSAGE_COPY_LENGTH = 1024  # first_message / last_message columns
+# ``flags`` bits. UserIsTyping is SuperOffice's 1. SuperOffice's CustomerIsTyping is 0 and
+# cannot be tested, so sochat keeps the visitor's typing in bit 2, which the wire format
+# leaves out (event streams carry both as booleans).
+USER_IS_TYPING = 1
+CUSTOMER_IS_TYPING = 2
 
 
 class Action(enum.Enum):
@@ -126,7 +131,8 @@ class ChatSession:
     when_ended: datetime | None = None
     when_idle: datetime | None = None
     when_fetched: datetime | None = None
-    session_key: str = ""
+    # SHA-256 (hex) of the visitor's key: the key itself is shown once and never stored.
+    session_key_hash: str = ""
     initial_queue_pos: int = 0
     alert_level: int = 0
     rank: int = 0

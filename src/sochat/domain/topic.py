@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -160,6 +161,8 @@ class ChatTopic:
     widget_enable_rating: bool = False
     widget_rating_text: str = ""
     updated_at: datetime | None = None
+    # sochat extension: origins allowed to call the visitor API, one per line ("" = any).
+    visitor_origins: str = ""
 
     def has(self, flag: TopicFlag) -> bool:
         return bool(self.flags & flag)
@@ -182,3 +185,14 @@ class TopicMembership:
     @property
     def is_member(self) -> bool:
         return self.can_respond or self.can_listen or self.can_manage or self.can_notify
+
+
+# An allowed web origin of the visitor API: scheme, host and optional port, lower case.
+ORIGIN = re.compile(
+    r"^https?://[a-z0-9.-]{1,253}(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]{2,45}\](:[0-9]{1,5})?$"
+)
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """``ChatTopic.visitor_origins`` (one per line) as a tuple; empty = any origin."""
+    return tuple(o.strip().rstrip("/").lower() for o in re.split(r"[\s,]+", text) if o.strip())

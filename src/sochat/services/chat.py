@@ -8,7 +8,6 @@ database: pick-up is a conditional UPDATE, other writes lock the row they change
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,6 +30,7 @@ from sochat.domain.topic import ChatTopic, TopicMembership
 from sochat.domain.transcript import TranscriptLabels, render_html, render_plain
 from sochat.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sochat.i18n import Translator
+from sochat.services.keys import hash_session_key, new_session_key
 from sochat.services.ports import Clock, Database, UnitOfWork
 from sochat.services.views import SessionView, load_links
 
@@ -60,7 +60,7 @@ class MessageInput:
 SERVER_FIELDS = frozenset(
     {
         "chat_session_id",
-        "session_key",
+        "session_key_hash",
         "initial_queue_pos",
         "rank",
         "first_message",
@@ -186,7 +186,7 @@ class ChatService:
                 message_id=message_id,
                 changes=changes,
                 uid=str(uuid.uuid4()),
-                session_key_hash=key_hash(s.session_key),
+                session_key_hash=s.session_key_hash,
             )
         )
 
@@ -283,11 +283,12 @@ class ChatService:
                 raise Forbidden("SR_CHAT_NOT_TOPIC_MEMBER")
             status = sm.initial_status(await self._availability(uow, topic, now))
             queue_pos = await uow.sessions.queue_length(topic_id) + 1
+            key, digest = new_session_key()
             s = await uow.sessions.add(
                 ChatSession(
                     topic_id=topic_id,
                     status=status,
-                    session_key=secrets.token_urlsafe(24),
+                    session_key_hash=digest,
                     customer_host=host[:255],
                     when_requested=now,
                     initial_queue_pos=queue_pos,
@@ -298,7 +299,8 @@ class ChatService:
             s = replace(s, customer_alias=f"Visitor {s.chat_session_id}")
             await uow.sessions.update(s)
             await self._event(uow, EventName.CREATED, s, now, caller.associate_id)
-            view = await self._view(uow, caller, s)
+            # The key is shown this once, to the creator (SuperOffice returns it from create).
+            view = replace(await self._view(uow, caller, s), session_key=key)
             await uow.commit()
             return view
 
@@ -314,17 +316,19 @@ class ChatService:
         now = self.clock.now()
         async with self.db.write() as uow:
             session_id = patch.values.chat_session_id
+            key = ""
             if session_id == 0:
-                s = await self._insert(uow, caller, patch, now)
+                s, key = await self._insert(uow, caller, patch, now)
             else:
                 s = await self._update(uow, caller, patch, now, precondition)
-            view = await self._view(uow, caller, s)
+            view = replace(await self._view(uow, caller, s), session_key=key)
             await uow.commit()
             return view
 
     async def _insert(
         self, uow: UnitOfWork, caller: Associate, patch: SessionPatch, now: datetime
-    ) -> ChatSession:
+    ) -> tuple[ChatSession, str]:
+        """The stored session and its new visitor key (returned once, never stored)."""
         v = patch.values
         topic = await self._topic(uow, v.topic_id) if v.topic_id else None
         if topic is None:
@@ -336,11 +340,12 @@ class ChatService:
         if status == ChatSessionStatus.Deleted:
             raise InvalidInput("SR_INVALID_VALUE", field="Status", detail="a new session cannot be Deleted")
         queue_pos = await uow.sessions.queue_length(topic.topic_id) + 1
+        key, digest = new_session_key()
         s = replace(
             v,
             chat_session_id=0,
             status=status,
-            session_key=secrets.token_urlsafe(24),
+            session_key_hash=digest,
             when_requested=v.when_requested or now,
             initial_queue_pos=queue_pos,
             when_started=v.when_started or (now if status in sm.ACTIVE else None),
@@ -355,7 +360,7 @@ class ChatService:
             s = replace(s, rank=await self._rank_for(uow, s.user_id))
         stored = await uow.sessions.add(s)
         await self._event(uow, EventName.CREATED, stored, now, caller.associate_id)
-        return stored
+        return stored, key
 
     async def _update(
         self,
@@ -805,9 +810,9 @@ def can_read_messages(caller: Associate, s: ChatSession, membership: TopicMember
 
 
 def key_hash(session_key: str) -> str:
-    """What events keep of a session key: enough for a visitor's stream to match its own
-    session, never the key itself."""
-    return hashlib.sha256(session_key.encode("utf-8")).hexdigest() if session_key else ""
+    """What events and the session row keep of a session key: enough for a visitor to be
+    matched to its own session, never the key itself."""
+    return hash_session_key(session_key)
 
 
 def changed_fields(before: ChatSession, after: ChatSession) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from sochat.domain.message import ChatMessage
 from sochat.domain.rights import RowRight, TableRightBit, session_right
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import TopicMembership
-from sochat.errors import Forbidden, Unauthenticated
+from sochat.errors import Forbidden, NotFound, Unauthenticated
 from sochat.services.chat import ChatService, can_read_messages, key_hash
 from sochat.services.ports import Database
 from sochat.services.views import NO_LINKS, Links, SessionView, load_links
@@ -115,6 +115,15 @@ class EventFeed:
         if s is None:
             raise Unauthenticated("SR_AUTH_FAILED")
         return Subscription(caller=None, session_id=s.chat_session_id, key_hash=key_hash(session_key))
+
+    async def for_visitor_session(self, session_id: int) -> Subscription:
+        """A visitor's stream of one session (the caller proved the key when the stream
+        token was minted); NotFound when the session is gone."""
+        async with self.db.read() as uow:
+            s = await uow.sessions.get(session_id)
+        if s is None or not s.session_key_hash:
+            raise NotFound("SR_NOT_FOUND", entity="ChatSession", id=session_id)
+        return Subscription(caller=None, session_id=session_id, key_hash=s.session_key_hash)
 
     async def last_id(self) -> int:
         """The newest cursor: where a stream without one starts."""

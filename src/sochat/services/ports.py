@@ -18,6 +18,7 @@ from typing import Protocol
 from sochat.domain.crm import Associate, Contact, Person, Project, Sale, Ticket
 from sochat.domain.enums import ChatSessionStatus
 from sochat.domain.events import ChatEvent
+from sochat.domain.files import ChatFile
 from sochat.domain.message import ChatMessage
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import ChatTopic, TopicMembership
@@ -260,6 +261,62 @@ class IdempotencyRepository(Protocol):
     async def purge_before(self, when: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StreamGrant:
+    """What a one-time stream token opens: an agent's stream (``associate_id``, with the
+    SHA-256 of the ticket it was minted with, "" for other schemes) or a visitor's stream of
+    one session (``session_id``)."""
+
+    associate_id: int | None
+    session_id: int | None
+    credential: str
+    expires_at: datetime
+
+
+class VisitorRepository(Protocol):
+    async def add_stream_token(self, token_hash: str, grant: StreamGrant) -> None: ...
+    async def spend_stream_token(self, token_hash: str) -> StreamGrant | None:
+        """Delete the token and return its grant; None when unknown or already spent."""
+        ...
+
+    async def purge_stream_tokens(self, now: datetime) -> int: ...
+    async def claim(self, session_id: int, key: str, fingerprint: str, now: datetime) -> bool:
+        """A visitor's Idempotency-Key, per session (see IdempotencyRepository.claim)."""
+        ...
+
+    async def get(self, session_id: int, key: str) -> IdempotencyRecord | None: ...
+    async def complete(self, session_id: int, key: str, message_id: int) -> None: ...
+    async def purge_keys_before(self, when: datetime) -> int: ...
+    async def add_file(self, f: ChatFile) -> ChatFile: ...
+    async def set_file_message(self, file_id: int, message_id: int) -> None: ...
+    async def get_file(self, session_id: int, file_id: int) -> ChatFile | None: ...
+    async def existing_sessions(self, session_ids: Sequence[int]) -> builtins.set[int]: ...
+
+
+class FileStore(Protocol):
+    """Bytes of chat files, by session (local disk by default)."""
+
+    async def save(self, session_id: int, data: bytes) -> str:
+        """Store the bytes under a new random name; returns that name."""
+        ...
+
+    async def load(self, session_id: int, storage_name: str) -> bytes | None: ...
+    async def remove_session(self, session_id: int) -> None: ...
+    def sessions(self) -> builtins.list[int]:
+        """Session ids that have files stored."""
+        ...
+
+
+class Mailer(Protocol):
+    """Sends e-mail (SMTP); ``available`` is False when none is configured."""
+
+    @property
+    def available(self) -> bool: ...
+    async def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
+        """MailFailed when the server refuses or cannot be reached."""
+        ...
+
+
 class UnitOfWork(Protocol):
     associates: AssociateRepository
     topics: TopicRepository
@@ -267,6 +324,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     events: EventRepository
     idempotency: IdempotencyRepository
+    visitor: VisitorRepository
     tickets: TicketRepository
     crm: CrmRepository
 

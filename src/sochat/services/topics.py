@@ -9,7 +9,15 @@ from datetime import tzinfo
 from sochat.domain.crm import Associate
 from sochat.domain.opening_hours import is_open
 from sochat.domain.rights import RowRight, TableRightBit, topic_right
-from sochat.domain.topic import WORKDAYS_8_TO_16, ChatTopic, TopicFlag, TopicMembership, WidgetSettings
+from sochat.domain.topic import (
+    ORIGIN,
+    WORKDAYS_8_TO_16,
+    ChatTopic,
+    TopicFlag,
+    TopicMembership,
+    WidgetSettings,
+    parse_origins,
+)
 from sochat.errors import Forbidden, InvalidInput, NotFound
 from sochat.services.chat import as_associate_id
 from sochat.services.ports import Clock, Database, UnitOfWork
@@ -118,12 +126,50 @@ class TopicService:
                     last_accept=current.last_accept,
                     seconds_pr_accept=current.seconds_pr_accept,
                     accept_count=current.accept_count,
+                    # An extension setting with its own endpoint: a ChatTopicEntity save keeps it.
+                    visitor_origins=current.visitor_origins,
                     updated_at=now,
                 )
                 await uow.topics.update(stored)
             right = await self._right(uow, caller, stored.topic_id)
             await uow.commit()
             return TopicView(stored, right)
+
+    async def visitor_origins(self, caller: Associate, topic_id: int) -> tuple[str, ...]:
+        """The web origins allowed to use the visitor API for the topic (administrators)."""
+        self._require_admin(caller)
+        async with self.db.read() as uow:
+            topic, _ = await self._load(uow, caller, topic_id)
+        return parse_origins(topic.visitor_origins)
+
+    async def set_visitor_origins(
+        self, caller: Associate, topic_id: int, origins: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Replace the topic's allowed origins; each is ``http(s)://host[:port]``, no path.
+        An empty list lets any origin call (the default)."""
+        self._require_admin(caller)
+        if len(origins) > 100:
+            raise InvalidInput("SR_INVALID_VALUE", field="Origins", detail="at most 100 origins")
+        cleaned = []
+        for raw in origins:
+            origin = raw.strip().rstrip("/").lower()
+            if not ORIGIN.match(origin):
+                raise InvalidInput(
+                    "SR_INVALID_VALUE",
+                    field="Origins",
+                    detail=f"not an origin (https://host[:port]): {raw[:100]}",
+                )
+            if origin not in cleaned:
+                cleaned.append(origin)
+        async with self.db.write() as uow:
+            current = await uow.topics.get(topic_id, for_update=True)
+            if current is None:
+                raise NotFound("SR_NOT_FOUND", entity="ChatTopic", id=topic_id)
+            await uow.topics.update(
+                replace(current, visitor_origins="\n".join(cleaned), updated_at=self.clock.now())
+            )
+            await uow.commit()
+        return tuple(cleaned)
 
     async def delete(self, caller: Associate, topic_id: int) -> None:
         """Delete a topic with its members, sessions and messages; administrators only."""

@@ -33,6 +33,8 @@ class SessionView:
     session: ChatSession
     right: RowRight
     links: Links = NO_LINKS
+    # The visitor's key, only in the answer that created the session ("" otherwise).
+    session_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

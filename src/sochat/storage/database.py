@@ -51,6 +51,7 @@ from sochat.services.ports import (
     SessionRepository,
     TicketRepository,
     TopicRepository,
+    VisitorRepository,
 )
 from sochat.storage.errors import UnitOfWorkError
 from sochat.storage.events import EVENT_STATEMENTS, SqlEventRepository
@@ -66,6 +67,7 @@ from sochat.storage.repositories import (
     SqlTopicRepository,
 )
 from sochat.storage.url import is_sqlite, normalize_url
+from sochat.storage.visitor import SqlVisitorRepository
 
 if TYPE_CHECKING:
     from sochat.services.ports import Database
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
         "sessions",
         "tickets",
         "topics",
+        "visitor",
     )
 
     # Typed as the ports' protocols: a UnitOfWork's attributes are settable, which makes
@@ -111,6 +114,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     events: EventRepository
     idempotency: IdempotencyRepository
+    visitor: VisitorRepository
     tickets: TicketRepository
     crm: CrmRepository
 
@@ -134,6 +138,7 @@ class SqlUnitOfWork:
         self._event_log = SqlEventRepository(connection, EVENT_STATEMENTS[dialect], writable=writable)
         self.events = self._event_log
         self.idempotency = SqlIdempotencyRepository(connection, writable=writable)
+        self.visitor = SqlVisitorRepository(connection, writable=writable)
         self._listeners = listeners
         self.tickets = SqlTicketRepository(connection, sql, writable=writable)
         self.crm = SqlCrmRepository(connection, sql, writable=writable)

@@ -30,6 +30,7 @@ from sochat.domain.enums import (
 from sochat.domain.message import CUSTOMER, ChatMessage
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import ChatTopic, TopicMembership
+from sochat.services.keys import hash_session_key
 from sochat.services.ports import Database
 from sochat.storage import schema
 from sochat.storage.database import SqlUnitOfWork
@@ -331,7 +332,7 @@ async def _insert_demo(uow: SqlUnitOfWork, hasher: Callable[[str], str], now: da
             when_started=now - timedelta(minutes=10),
             when_idle=messages[-1][4],
             when_fetched=now - timedelta(seconds=20),
-            session_key=secrets.token_urlsafe(32),
+            session_key_hash=hash_session_key(secrets.token_urlsafe(32)),
             initial_queue_pos=1,
             rank=1,
             updated_at=messages[-1][4],

@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import enum
+import hmac
 import json
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -61,6 +62,7 @@ from sochat.domain.enums import ChatMessageSpecialType, ChatMessageType, ChatSes
 from sochat.domain.message import ChatMessage
 from sochat.domain.session import ChatSession
 from sochat.domain.topic import ChatTopic, TopicMembership
+from sochat.services.keys import hash_session_key
 from sochat.services.ports import Credentials, IssuedTicket
 from sochat.storage import schema
 from sochat.storage.errors import DuplicateKeyError, MissingReferenceError, ReadOnlyError
@@ -164,7 +166,10 @@ TICKET = RowMap(Ticket, schema.ticket, renames={"ticket_id": "id"}, key="ticket_
 MEMBERSHIP = RowMap(TopicMembership, schema.chat_topic_user, renames={}, key=None)
 ISSUED_TICKET = RowMap(IssuedTicket, schema.issued_ticket, renames={}, key=None)
 CHAT_SESSION = RowMap(
-    ChatSession, schema.chat_session, renames={"chat_session_id": "id"}, key="chat_session_id"
+    ChatSession,
+    schema.chat_session,
+    renames={"chat_session_id": "id", "session_key_hash": "session_key"},
+    key="chat_session_id",
 )
 CHAT_MESSAGE = RowMap(ChatMessage, schema.chat_message, renames={"message_id": "id"}, key="message_id")
 
@@ -788,11 +793,16 @@ class SqlSessionRepository(_Repository):
         return None if row is None else CHAT_SESSION.load(row)
 
     async def get_by_key(self, session_key: str) -> ChatSession | None:
-        """None for an empty key (sessions without a key never match)."""
+        """The session whose key this is (looked up by its hash, confirmed in constant time);
+        None for an empty key (sessions without a key never match)."""
         if not session_key:
             return None
-        row = (await self._conn.execute(self._sql.session_get_by_key, {"key": session_key})).first()
-        return None if row is None else CHAT_SESSION.load(row)
+        digest = hash_session_key(session_key)
+        row = (await self._conn.execute(self._sql.session_get_by_key, {"key": digest})).first()
+        if row is None:
+            return None
+        s = CHAT_SESSION.load(row)
+        return s if hmac.compare_digest(s.session_key_hash, digest) else None
 
     async def add(self, session: ChatSession) -> ChatSession:
         """MissingReferenceError when the topic, user or transfer target does not exist."""

@@ -327,6 +327,9 @@ chat_topic = Table(
     _bool("widget_enable_rating"),
     _str("widget_rating_text", 1024),
     _ts("updated_at"),
+    # sochat extension: web origins allowed to call the visitor API for this topic, one
+    # per line ("" = any origin).
+    _text("visitor_origins"),
 )
 
 chat_topic_user = Table(
@@ -376,7 +379,8 @@ chat_session = Table(
     Column("when_ended", DateTime, nullable=True, index=True),
     _ts("when_idle"),
     _ts("when_fetched"),
-    # The customer side finds its session by key on every poll.
+    # The SHA-256 (hex) of the visitor's session key, never the key itself; the visitor
+    # side finds its session by it on every call.
     Column("session_key", String(255), nullable=False, server_default="", index=True),
     _int("initial_queue_pos"),
     _int("alert_level"),
@@ -529,6 +533,54 @@ idempotency_key = Table(
     # The message the first request created (NULL while that request is still running).
     _opt_int("message_id"),
     Column("created_at", DateTime, nullable=False, index=True),
+)
+
+# ---------------------------------------------------------------------------
+# The visitor side: one-time stream tokens, visitors' Idempotency-Keys, and files.
+
+stream_token = Table(
+    "stream_token",
+    metadata,
+    # SHA-256 (hex) of a one-time token that opens one event stream; spent on connect.
+    Column("token_hash", String(64), primary_key=True),
+    # The agent who minted it, or the session whose visitor did (exactly one is set).
+    _opt_int("associate_id"),
+    _opt_int("session_id"),
+    # The SHA-256 of the agent's ticket (SOTicket or cookie), "" for other schemes: lets a
+    # stream end with the credential that opened it.
+    _str("credential", 64),
+    Column("expires_at", DateTime, nullable=False, index=True),
+)
+
+visitor_idempotency_key = Table(
+    "visitor_idempotency_key",
+    metadata,
+    # A visitor's Idempotency-Key, per session (visitors are no associates).
+    Column("session_id", Integer, ForeignKey("chat_session.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    _opt_int("message_id"),
+    Column("created_at", DateTime, nullable=False, index=True),
+)
+
+chat_file = Table(
+    "chat_file",
+    metadata,
+    _id(),
+    Column(
+        "session_id", Integer, ForeignKey("chat_session.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    # The file message that shows it (set in the same transaction).
+    _opt_int("message_id"),
+    _str("name"),
+    _str("content_type", 127),
+    _int("size"),
+    # The file's name on disk under SOCHAT_FILES_DIR/<session_id>/ (random, never the
+    # visitor's name).
+    _str("storage_name", 64),
+    # The ejuser who uploaded it, -1 for the visitor.
+    _int("created_by", -1),
+    Column("created_at", DateTime, nullable=False),
 )
 
 ALL_TABLES = tuple(metadata.sorted_tables)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from sochat.api.context import RequestContext
 
 Handler = Callable[[Request, RequestContext], Awaitable[Any]]
-Location = Literal["path", "query"]
+Location = Literal["path", "query", "header"]
 
 
 @dataclass(frozen=True, slots=True)
