@@ -14,6 +14,7 @@ import pytest
 from sochat.api import carriers as server
 from sochat_client import (
     ALL_CARRIERS,
+    VISITOR_CARRIERS,
     WEBHOOK_CARRIERS,
     Address,
     Associate,
@@ -210,3 +211,9 @@ def test_requests_are_written_as_netserver_writes_them() -> None:
     assert out["TableRight"] == {"Mask": "Select, Update", "Reason": ""}
     back = decode(dumps(session), ChatSessionEntity)
     assert back == session
+
+
+def test_visitor_carriers_match_the_servers() -> None:
+    theirs = {c.__name__: c for c in server.VISITOR_CARRIERS}
+    for cls in VISITOR_CARRIERS:
+        assert list(cls.__struct_fields__) == list(theirs[cls.__name__].__struct_fields__), cls.__name__

@@ -1,5 +1,7 @@
-"""What sochat does not serve yet, checked against docs/design/contracts.md with a fake
-server: one-time stream tokens (agents and visitors) and the public visitor API."""
+"""The wire details of docs/design/contracts.md, checked against a fake server: the exact
+requests of the visitor API, one-time stream tokens (single use, no Authorization on the
+stream), resuming after a cut, and the fallback for servers without token endpoints.
+test_visitor_live.py runs the same client against sochat itself."""
 
 from __future__ import annotations
 

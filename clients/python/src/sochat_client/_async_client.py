@@ -27,6 +27,8 @@ from sochat_client.carriers import (
     ODataPage,
     StreamToken,
     VisitorOfflineRequest,
+    VisitorOfflineStart,
+    VisitorOrigins,
     VisitorSession,
     VisitorStart,
     VisitorTopic,
@@ -599,6 +601,18 @@ class AsyncClient(_AsyncCore):
             idempotent=True,
         )
 
+    async def visitor_origins(self, topic_id: int) -> VisitorOrigins:
+        """Web origins allowed to use the visitor API for a topic (sochat)."""
+        return await self._get(f"ChatTopic/{b.seg(topic_id)}/VisitorOrigins", VisitorOrigins)
+
+    async def set_visitor_origins(self, topic_id: int, origins: Sequence[str]) -> VisitorOrigins:
+        """Set them; an empty list allows any origin (sochat)."""
+        body = VisitorOrigins(TopicId=topic_id, Origins=list(origins))
+        r = await self._request(
+            "PUT", f"ChatTopic/{b.seg(topic_id)}/VisitorOrigins", json=body, idempotent=True
+        )
+        return self._decode(r, VisitorOrigins)
+
     async def create_session_on_topic(self, topic_id: int) -> ChatSessionEntity:
         r = await self._request("POST", f"ChatTopic/{b.seg(topic_id)}/Sessions")
         return self._decode(r, ChatSessionEntity)
@@ -1106,7 +1120,11 @@ class AsyncVisitorClient(_AsyncCore):
         return self._decode(await self._request("POST", f"{self._session()}/StreamToken"), StreamToken)
 
     async def offline_request(self, topic_id: int, message: str, **fields: Any) -> VisitorOfflineRequest:
-        body = {**to_wire(VisitorStart(TopicId=topic_id, **fields)), "Message": message}
+        """Leave a message when nobody can chat (``CustomerName=``, ``CustomerEmail=`` ...);
+        a visitor with a session turns that session into the request."""
+        if self.session_id is not None and "SessionId" not in fields:
+            fields["SessionId"] = self.session_id
+        body = VisitorOfflineStart(TopicId=topic_id, Message=message, **fields)
         r = await self._request("POST", "Visitor/OfflineRequests", json=body)
         return self._decode(r, VisitorOfflineRequest)
 

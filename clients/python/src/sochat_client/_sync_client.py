@@ -26,6 +26,8 @@ from sochat_client.carriers import (
     ODataPage,
     StreamToken,
     VisitorOfflineRequest,
+    VisitorOfflineStart,
+    VisitorOrigins,
     VisitorSession,
     VisitorStart,
     VisitorTopic,
@@ -596,6 +598,18 @@ class Client(_SyncCore):
             idempotent=True,
         )
 
+    def visitor_origins(self, topic_id: int) -> VisitorOrigins:
+        """Web origins allowed to use the visitor API for a topic (sochat)."""
+        return self._get(f"ChatTopic/{b.seg(topic_id)}/VisitorOrigins", VisitorOrigins)
+
+    def set_visitor_origins(self, topic_id: int, origins: Sequence[str]) -> VisitorOrigins:
+        """Set them; an empty list allows any origin (sochat)."""
+        body = VisitorOrigins(TopicId=topic_id, Origins=list(origins))
+        r = self._request(
+            "PUT", f"ChatTopic/{b.seg(topic_id)}/VisitorOrigins", json=body, idempotent=True
+        )
+        return self._decode(r, VisitorOrigins)
+
     def create_session_on_topic(self, topic_id: int) -> ChatSessionEntity:
         r = self._request("POST", f"ChatTopic/{b.seg(topic_id)}/Sessions")
         return self._decode(r, ChatSessionEntity)
@@ -1103,7 +1117,11 @@ class VisitorClient(_SyncCore):
         return self._decode(self._request("POST", f"{self._session()}/StreamToken"), StreamToken)
 
     def offline_request(self, topic_id: int, message: str, **fields: Any) -> VisitorOfflineRequest:
-        body = {**to_wire(VisitorStart(TopicId=topic_id, **fields)), "Message": message}
+        """Leave a message when nobody can chat (``CustomerName=``, ``CustomerEmail=`` ...);
+        a visitor with a session turns that session into the request."""
+        if self.session_id is not None and "SessionId" not in fields:
+            fields["SessionId"] = self.session_id
+        body = VisitorOfflineStart(TopicId=topic_id, Message=message, **fields)
         r = self._request("POST", "Visitor/OfflineRequests", json=body)
         return self._decode(r, VisitorOfflineRequest)
 

@@ -75,8 +75,11 @@ __all__ = [
     "TicketPriority",
     "TimeZoneData",
     "TimeZoneRule",
+    "VISITOR_CARRIERS",
     "VisitorFiles",
     "VisitorOfflineRequest",
+    "VisitorOfflineStart",
+    "VisitorOrigins",
     "VisitorSession",
     "VisitorStart",
     "VisitorTopic",
@@ -729,11 +732,6 @@ class ODataPage(Plain):
 # The public visitor API (docs/design/contracts.md)
 
 
-class StreamToken(Plain):
-    Token: str = ""
-    ExpiresIn: int = 0
-
-
 class VisitorFiles(Plain):
     Enabled: bool = False
     MaxBytes: int = 0
@@ -741,23 +739,30 @@ class VisitorFiles(Plain):
 
 
 class VisitorTopic(Plain):
+    """What a widget needs to know about a topic before a chat."""
+
     TopicId: int = 0
     Name: str = ""
     LanguageIsoCode: str = ""
     Widget: ChatWidgetSettings | None = None
     WelcomeMessage: str = ""
-    State: str = ""
+    BadgeHeader: str = ""
+    State: str = "Deleted"  # Open, Closed, NoAgents, Deleted
     OpenNow: bool = False
     AgentsPresent: bool = False
     QueueLength: int = 0
-    AverageWaitSeconds: float = 0
+    AverageWaitSeconds: int = 0
     OfflineFormEnabled: bool = False
     PreChatFormEnabled: bool = False
     RequiredFields: WidgetRequiredFields = WidgetRequiredFields.None_
     OfflineFields: WidgetRequiredFields = WidgetRequiredFields.None_
     CollectConsent: bool = False
+    OfflineCollectConsent: bool = False
+    RatingEnabled: bool = False
+    RatingText: str = ""
     EmailAvailable: bool = False
     Files: VisitorFiles | None = None
+    OpeningHoursEnabled: bool = False
     OpeningHours: ChatOpeningHours | None = None
 
 
@@ -773,17 +778,26 @@ class VisitorStart(Plain):
     PageUrl: str = ""
 
 
+class VisitorOfflineStart(VisitorStart):
+    Message: str = ""
+    # The visitor's own session (queued or offline form), when it has one.
+    SessionId: int = 0
+
+
 class VisitorSession(Plain):
     SessionId: int = 0
     TopicId: int = 0
     Status: ChatSessionStatus = ChatSessionStatus.Invalid
+    CustomerAlias: str = ""
+    CustomerName: str = ""
     QueuePosition: int = 0
-    AverageWaitSeconds: float = 0
+    AverageWaitSeconds: int = 0
     QueueText: str = ""
     AgentName: str = ""
     AgentPhotoUrl: str = ""
     AgentIsTyping: bool = False
     Rating: int = 0
+    WhenRequested: datetime | None = None
     WhenStarted: datetime | None = None
     WhenEnded: datetime | None = None
     SessionKey: str = ""
@@ -792,7 +806,31 @@ class VisitorSession(Plain):
 class VisitorOfflineRequest(Plain):
     SessionId: int = 0
     Reference: str = ""
-    Status: ChatSessionStatus = ChatSessionStatus.Invalid
+    Status: ChatSessionStatus = ChatSessionStatus.RequestPosted
+
+
+class StreamToken(Plain):
+    Token: str = ""
+    ExpiresIn: int = 60
+
+
+class VisitorOrigins(Plain):
+    """A topic's allowed web origins for the visitor API (empty: any origin)."""
+
+    TopicId: int = 0
+    Origins: list[str] = []
+
+
+VISITOR_CARRIERS: tuple[type[Plain], ...] = (
+    VisitorFiles,
+    VisitorTopic,
+    VisitorStart,
+    VisitorOfflineStart,
+    VisitorSession,
+    VisitorOfflineRequest,
+    StreamToken,
+    VisitorOrigins,
+)
 
 
 ALL_CARRIERS: tuple[type[Plain], ...] = (
