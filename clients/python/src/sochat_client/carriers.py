@@ -39,6 +39,7 @@ from sochat_client.enums import (
 
 __all__ = [
     "ALL_CARRIERS",
+    "VISITOR_CARRIERS",
     "WEBHOOK_CARRIERS",
     "Address",
     "Associate",
@@ -75,7 +76,6 @@ __all__ = [
     "TicketPriority",
     "TimeZoneData",
     "TimeZoneRule",
-    "VISITOR_CARRIERS",
     "VisitorFiles",
     "VisitorOfflineRequest",
     "VisitorOfflineStart",
