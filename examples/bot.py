@@ -26,11 +26,12 @@ async def run_bot(chat: AsyncClient, topic_id: int, human: str) -> None:
             mine.add(session_id)
             await chat.post_message(session_id, GREETING)
 
-    for waiting in await chat.sessions_for_current_user():  # chats already queued
-        if waiting.TopicId == topic_id and waiting.Status == ChatSessionStatus.InQueue:
-            await take(waiting.ChatSessionId)
-    async for event in chat.events(topic_id=topic_id):
-        if (s := event.session) and s.Status == ChatSessionStatus.InQueue:
+    async for event in chat.events(topic_id=topic_id, ready=True):
+        if event.Event == "ready":  # (re)connected: take the chats already queued
+            for queued in await chat.sessions_for_current_user():
+                if queued.TopicId == topic_id and queued.Status == ChatSessionStatus.InQueue:
+                    await take(queued.ChatSessionId)
+        elif (s := event.session) and s.Status == ChatSessionStatus.InQueue:
             await take(s.ChatSessionId)
         m = event.message
         if m is None or m.Type != ChatMessageType.ToUser or m.ChatSessionId not in mine:

@@ -67,10 +67,23 @@ async def collect(stream: AsyncIterator[ChatEvent], n: int) -> list[ChatEvent]:
     return out
 
 
+async def opened(stream: AsyncIterator[ChatEvent]) -> AsyncIterator[ChatEvent]:
+    """``stream`` (made with ``ready=True``) once it is connected, without its ready items."""
+    async with asyncio.timeout(10):
+        first = await anext(stream)
+    assert first.Event == "ready"
+
+    async def rest() -> AsyncIterator[ChatEvent]:
+        async for event in stream:
+            if event.Event != "ready":
+                yield event
+
+    return rest()
+
+
 async def test_events_are_typed_and_filtered_by_topic(api: AsyncClient) -> None:
-    stream = api.events(topic_id=1)
+    stream = await opened(api.events(topic_id=1, ready=True))
     first = asyncio.create_task(collect(stream, 3))
-    await asyncio.sleep(0.3)  # the stream is open (it starts at the newest event)
     created = await api.chat_agent.create_chat_session_for_topic(1)
     assert created is not None
     await say(api, created.ChatSessionId, "hello")
@@ -97,9 +110,13 @@ async def test_a_broken_stream_resumes_without_gaps_or_repeats(live: Live, api: 
     cursors: list[int] = []
     try:
         async with AsyncClient(f"http://127.0.0.1:{proxied}", auth=api._opts.auth) as through:
+            connected = asyncio.Event()
 
             async def follow() -> None:
-                async for event in through.events(session_id=sid):
+                async for event in through.events(session_id=sid, ready=True):
+                    if event.Event == "ready":
+                        connected.set()
+                        continue
                     cursors.append(event.Cursor)
                     if event.message:
                         seen.append(event.message.Message)
@@ -107,7 +124,8 @@ async def test_a_broken_stream_resumes_without_gaps_or_repeats(live: Live, api: 
                         return
 
             task = asyncio.create_task(follow())
-            await asyncio.sleep(0.3)
+            async with asyncio.timeout(10):
+                await connected.wait()
             await say(api, sid, "one")
             async with asyncio.timeout(10):
                 while "one" not in seen:
@@ -130,8 +148,7 @@ async def test_since_replays_from_a_cursor(api: AsyncClient) -> None:
     session = await api.chat_agent.create_chat_session_for_topic(1)
     assert session is not None
     sid = session.ChatSessionId
-    events = asyncio.create_task(collect(api.events(session_id=sid), 2))
-    await asyncio.sleep(0.3)
+    events = asyncio.create_task(collect(await opened(api.events(session_id=sid, ready=True)), 2))
     await say(api, sid, "a")
     first = await events
     await say(api, sid, "b")

@@ -53,24 +53,20 @@ async def test_a_visitor_chats_with_an_agent(live: Live, api: AsyncClient) -> No
         seen: list[ChatEvent] = []
 
         async def follow() -> None:
-            async for event in v.events():
+            async for event in v.events(ready=True):
                 seen.append(event)
 
         follower = asyncio.create_task(follow())
         agent_events: list[ChatEvent] = []
 
         async def follow_agent() -> None:
-            async for event in api.events(session_id=sid):
+            async for event in api.events(session_id=sid, ready=True):
                 agent_events.append(event)
 
         agent_follower = asyncio.create_task(follow_agent())
         try:
-            async with asyncio.timeout(10):
-                while v._token_flow is None or api._token_flow is None:
-                    assert not follower.done(), follower
-                    assert not agent_follower.done(), agent_follower
-                    await asyncio.sleep(0.05)
-            await asyncio.sleep(0.3)  # both streams are open
+            await wait_for(seen, lambda e: e.Event == "ready")  # both streams are open
+            await wait_for(agent_events, lambda e: e.Event == "ready")
             assert v._token_flow is True  # the visitor stream used a one-time token
             assert api._token_flow is True  # and so did the agent's
             picked = await api.pick_up(sid)

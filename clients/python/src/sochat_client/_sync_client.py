@@ -166,9 +166,11 @@ class _SyncCore:
         since: int | None,
         reconnect: bool,
         token_path: str | None,
+        ready: bool = False,
     ) -> Iterator[ChatEvent]:
         """Follow an event stream, reconnecting with the last cursor (``Last-Event-ID``) so
-        that nothing is missed or repeated."""
+        that nothing is missed or repeated; with ``ready``, each (re)connection yields a
+        ``ChatEvent(Event="ready")`` first."""
         cursor = since
         failures = 0
         while True:
@@ -198,6 +200,8 @@ class _SyncCore:
                         if msg.event == "ready":
                             if cursor is None and msg.id and msg.id.isdigit():
                                 cursor = int(msg.id)
+                            if ready:
+                                yield ChatEvent(Event="ready", Cursor=cursor or 0)
                             continue
                         event = self._event(msg.data)
                         if event is None or (cursor is not None and event.Cursor <= cursor):
@@ -758,17 +762,22 @@ class Client(_SyncCore):
         session_id: int | None = None,
         since: int | None = None,
         reconnect: bool = True,
+        ready: bool = False,
     ) -> Iterator[ChatEvent]:
         """The live events of your topics (or one topic or session), from now on or after
         cursor ``since``: ``for event in client.events(topic_id=1): ...``. A broken
         connection is resumed from the last event seen, so none is missed or repeated.
-        Uses a one-time stream token when the server offers them."""
+        ``ready=True`` also yields an ``Event == "ready"`` item whenever the stream is
+        (re)connected: the moment to look at state that events will keep up to date from
+        then on. Uses a one-time stream token when the server offers them."""
         params: dict[str, str] = {}
         if topic_id is not None:
             params["topicId"] = str(topic_id)
         if session_id is not None:
             params["chatSessionId"] = str(session_id)
-        for event in self._stream("ChatEvents", params, {}, since, reconnect, "ChatEvents/StreamToken"):
+        for event in self._stream(
+            "ChatEvents", params, {}, since, reconnect, "ChatEvents/StreamToken", ready
+        ):
             yield event
 
 
@@ -1125,12 +1134,14 @@ class VisitorClient(_SyncCore):
         r = self._request("POST", "Visitor/OfflineRequests", json=body)
         return self._decode(r, VisitorOfflineRequest)
 
-    def events(self, *, since: int | None = None, reconnect: bool = True) -> Iterator[ChatEvent]:
+    def events(
+        self, *, since: int | None = None, reconnect: bool = True, ready: bool = False
+    ) -> Iterator[ChatEvent]:
         """This session's live events, resumed like ``Client.events``. Uses a
         one-time stream token when the server offers them, else the session key."""
         self._session()
         params = {} if self._token_flow else {"sessionKey": self.session_key or ""}
         for event in self._stream(
-            "ChatEvents/Visitor", params, {}, since, reconnect, f"{self._session()}/StreamToken"
+            "ChatEvents/Visitor", params, {}, since, reconnect, f"{self._session()}/StreamToken", ready
         ):
             yield event
