@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -63,8 +64,10 @@ async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
 
 
 @pytest.fixture
-async def live(demo_db: Database) -> AsyncIterator[Live]:
-    settings = Settings.from_env({}, max_body_bytes=65536, push_heartbeat_seconds=0.3)
+async def live(demo_db: Database, tmp_path: Path) -> AsyncIterator[Live]:
+    settings = Settings.from_env(
+        {}, max_body_bytes=65536, push_heartbeat_seconds=0.3, files_dir=str(tmp_path / "files")
+    )
     services = build_services(settings, demo_db, SqlArchive(demo_db), broker=MemoryBroker())  # type: ignore[arg-type]
     assert isinstance(demo_db, SqlDatabase)
     demo_db.on_events_committed(services.hub.committed)

@@ -4,6 +4,7 @@ every Agents/Chat and Agents/Webhook method, OData paging, errors, headers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -374,8 +375,8 @@ async def test_root_path_and_tenant_style_base_urls(live: Live) -> None:
         assert (await c.default_session()).ChatSessionId == 0
 
 
-async def test_a_server_under_a_root_path(demo_db: Any) -> None:
-    settings = Settings.from_env({}, root_path="/SuperOffice")
+async def test_a_server_under_a_root_path(demo_db: Any, tmp_path: Path) -> None:
+    settings = Settings.from_env({}, root_path="/SuperOffice", files_dir=str(tmp_path / "files"))
     app = create_app(build_services(settings, demo_db, SqlArchive(demo_db)))
     async with AsyncClient("http://sochat.test/SuperOffice/", auth=TJE0, transport=asgi(app)) as c:
         assert c.api_root == "http://sochat.test/SuperOffice/api/v1"
