@@ -215,7 +215,12 @@ def build_app(settings: Settings) -> Starlette:
                 # Background duties: webhook delivery from the outbox, idle sessions, alerts, purge.
                 tasks.start_soon(services.dispatcher.run, stop)
                 tasks.start_soon(
-                    housekeeping.run, settings, services.chat, services.retention, services.clock
+                    housekeeping.run,
+                    settings,
+                    services.chat,
+                    services.retention,
+                    services.clock,
+                    services.visitor.sweep_files,
                 )
                 try:
                     yield

@@ -234,6 +234,8 @@ def purge(
 ) -> None:
     """Remove sessions in Deleted status, and ended sessions older than the retention period."""
     from sochat.services import retention
+    from sochat.services.visitor import sweep_files
+    from sochat.storage.files import DiskFileStore
     from sochat.storage.retention import SqlRetention
 
     settings = _settings(database_url=database, retention_days=days)
@@ -245,9 +247,13 @@ def purge(
         from sochat.storage.database import SqlDatabase
 
         assert isinstance(db, SqlDatabase)
-        return await retention.purge(
+        report = await retention.purge(
             SqlRetention(db), datetime.now(UTC), keep_days=settings.retention_days, dry_run=dry_run
         )
+        if not dry_run:
+            # The chat files of every session that is gone (purged now or deleted before).
+            await sweep_files(db, DiskFileStore(settings.files_path))
+        return report
 
     report = _with_db(settings, work)
     verb = "Would remove" if dry_run else "Removed"

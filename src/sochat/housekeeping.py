@@ -8,6 +8,7 @@ A failing round is logged and retried at the next tick; it never stops the serve
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import anyio
@@ -24,7 +25,13 @@ IDLE_AFTER = timedelta(minutes=5)  # behaviour.md Q9: a widget that stopped poll
 PURGE_EVERY = timedelta(hours=1)
 
 
-async def run(settings: Settings, chat: ChatService, retention_store: Retention, clock: Clock) -> None:
+async def run(
+    settings: Settings,
+    chat: ChatService,
+    retention_store: Retention,
+    clock: Clock,
+    sweep: Callable[[], Awaitable[int]] | None = None,
+) -> None:
     """Loop until cancelled (the server's lifespan cancels it on shutdown)."""
     last_purge = clock.now() - PURGE_EVERY
     while True:
@@ -38,6 +45,8 @@ async def run(settings: Settings, chat: ChatService, retention_store: Retention,
                 report = await retention.purge(
                     retention_store, clock.now(), keep_days=settings.retention_days
                 )
+                if sweep is not None:
+                    await sweep()  # files of sessions deleted or purged
                 if report.deleted_sessions or report.ended_sessions:
                     log.info(
                         "purged %d deleted and %d ended sessions (%d messages)",

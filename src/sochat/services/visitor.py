@@ -20,9 +20,10 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sochat.domain import session as sm
 from sochat.domain.crm import Associate
@@ -371,8 +372,20 @@ class VisitorService:
             view = await self._view(uow, s, key)
             await uow.commit()
         if status == S.InQueue:
-            await self._alert(topic, view.session, tr)
+            self._background(self._alert(topic, view.session, tr))
         return view
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """E-mail that must not hold up the visitor's answer (a slow mail server)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_quietly(self, to: str, subject: str, text: str) -> None:
+        try:
+            await self.mailer.send(to, subject, text)
+        except Exception:  # the chat or request is stored; the e-mail is a courtesy
+            log.warning("alert e-mail not sent")
 
     async def _alert(self, topic: ChatTopic, s: ChatSession, tr: Translator) -> None:
         """The topic's alert e-mail for a new chat (EmailAlert with a recipient), best effort."""
@@ -726,23 +739,16 @@ class VisitorService:
             await uow.commit()
         receipt = OfflineReceipt(s.chat_session_id, reference_for(s.chat_session_id), s.status)
         if topic.alert_recipient and self.mailer.available and topic.has(TopicFlag.EmailAlert):
-            try:
-                await self.mailer.send(
-                    topic.alert_recipient,
-                    tr("SR_VISITOR_OFFLINE_SUBJECT", topic=topic.name, reference=receipt.reference),
-                    "\n".join(
-                        (
-                            s.customer_name,
-                            s.customer_email,
-                            s.customer_phone,
-                            s.customer_company_name,
-                            "",
-                            message,
-                        )
-                    ),
-                )
-            except Exception:  # the request is stored; the e-mail is a courtesy
-                log.warning("alert e-mail for offline request %s not sent", receipt.reference)
+            subject = tr("SR_VISITOR_OFFLINE_SUBJECT", topic=topic.name, reference=receipt.reference)
+            lines = (
+                s.customer_name,
+                s.customer_email,
+                s.customer_phone,
+                s.customer_company_name,
+                "",
+                message,
+            )
+            self._background(self._send_quietly(topic.alert_recipient, subject, "\n".join(lines)))
         return receipt
 
     # -- files ------------------------------------------------------------------
@@ -864,16 +870,21 @@ class VisitorService:
         return f, data
 
     async def sweep_files(self) -> int:
-        """Remove the files of sessions that no longer exist (deleted or purged)."""
-        stored = self.files.sessions()
-        if not stored:
-            return 0
-        async with self.db.read() as uow:
-            alive = await uow.visitor.existing_sessions(stored)
-        gone = [sid for sid in stored if sid not in alive]
-        for sid in gone:
-            await self.files.remove_session(sid)
-        return len(gone)
+        return await sweep_files(self.db, self.files)
+
+
+async def sweep_files(db: Database, files: FileStore) -> int:
+    """Remove the files of sessions that no longer exist (deleted or purged); returns how
+    many sessions' folders went."""
+    stored = files.sessions()
+    if not stored:
+        return 0
+    async with db.read() as uow:
+        alive = await uow.visitor.existing_sessions(stored)
+    gone = [sid for sid in stored if sid not in alive]
+    for sid in gone:
+        await files.remove_session(sid)
+    return len(gone)
 
 
 def file_path(session_id: int, file_id: int) -> str:

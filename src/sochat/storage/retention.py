@@ -45,6 +45,13 @@ class SqlRetention:
             report = PurgeReport(int(counts[0]), int(counts[1]), int(messages))
             if not dry_run:
                 await conn.execute(delete(m).where(m.c.session_id.in_(doomed)))
+                # Their files' rows (the bytes on disk go with services.visitor.sweep_files).
+                await conn.execute(delete(schema.chat_file).where(schema.chat_file.c.session_id.in_(doomed)))
+                await conn.execute(
+                    delete(schema.visitor_idempotency_key).where(
+                        schema.visitor_idempotency_key.c.session_id.in_(doomed)
+                    )
+                )
                 await conn.execute(delete(s).where(or_(deleted, ended)))
                 await uow.commit()
             return report

@@ -162,7 +162,8 @@ async def _object(request: Request, name: str) -> object:
 
 def file_response(name: str, content_type: str, data: bytes) -> Response:
     """A download that can only ever be saved, never rendered: attachment, a harmless type,
-    nosniff (added for every answer) and a sandboxing CSP in case it is opened anyway."""
+    nosniff (LimitsMiddleware adds it to every answer) and a sandboxing CSP in case it is
+    opened anyway."""
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
@@ -171,7 +172,6 @@ def file_response(name: str, content_type: str, data: bytes) -> Response:
         headers={
             "content-disposition": disposition,
             "content-security-policy": "default-src 'none'; sandbox",
-            "x-content-type-options": "nosniff",
         },
     )
 
