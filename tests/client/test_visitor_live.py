@@ -15,6 +15,7 @@ from sochat_client import (
     ChatMessageSpecialType,
     ChatMessageType,
     ChatSessionStatus,
+    Conflict,
     NotFound,
     SoChatError,
 )
@@ -111,6 +112,9 @@ async def test_a_visitor_chats_with_an_agent(live: Live, api: AsyncClient) -> No
 
             ended = await v.end()
             assert ended.Status in (ChatSessionStatus.Closed, ChatSessionStatus.Finished)
+            with pytest.raises(Conflict) as no_mail:  # this server has no SMTP
+                await v.email_transcript("kari@example.com")
+            assert no_mail.value.message
             rated = await v.rate(5)
             assert rated.Rating == 5
             token = await v.stream_token()
