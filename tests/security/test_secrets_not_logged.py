@@ -12,14 +12,19 @@ searched for each password, each ticket (with and without its ``7A:`` prefix), e
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import logging
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from sochat.auth.passwords import hash_password
 from sochat.services import users
@@ -91,6 +96,7 @@ class Session:
         self.bodies: list[str] = []
         self.statuses: dict[int, int] = {}
         self.cookies: list[str] = []
+        self.visitor_secrets: dict[str, str] = {}  # session keys and stream tokens met on the way
 
     async def send(
         self, method: str, url: str, headers: dict[str, str] | None = None, **kw: Any
@@ -182,6 +188,57 @@ class Session:
             await self.send("POST", "/api/v1/Webhook", auth, json={**hook, "TargetUrl": "not a url"})
             await self.send("POST", "/api/v1/Webhook", auth, json={**hook, "Secret": WEBHOOK_SECRET * 100})
 
+    async def visitor_and_streams(self, tickets: list[str], *, real: bool) -> None:
+        """The visitor API (the key travels in a header) and the stream handshakes: with
+        one-time tokens, and with the old query credentials a stale client may still send
+        (refused, and kept out of the handshake log lines)."""
+        started = await self.send(
+            "POST", "/api/v1/Visitor/Sessions", json={"TopicId": 1, "CustomerName": "Leak Test"}
+        )
+        assert started.status_code == 200, started.text
+        sid, key = started.json()["SessionId"], started.json()["SessionKey"]
+        self.visitor_secrets["session key"] = key
+        header = {"SO-SessionKey": key}
+        await self.send("GET", f"/api/v1/Visitor/Sessions/{sid}", header)
+        await self.send("POST", f"/api/v1/Visitor/Sessions/{sid}/Messages", header, json={"Message": "hi"})
+        await self.send("GET", f"/api/v1/Visitor/Sessions/{sid}/Messages?after=0", header)
+        await self.send("GET", f"/api/v1/Visitor/Sessions/{sid}", {"SO-SessionKey": key + "x"})
+        tokens = []
+        for i in range(3):
+            minted = await self.send("POST", f"/api/v1/Visitor/Sessions/{sid}/StreamToken", header)
+            tokens.append(minted.json()["Token"])
+            self.visitor_secrets[f"visitor stream token {i}"] = tokens[-1]
+        agent = await self.send(
+            "POST", "/api/v1/ChatEvents/StreamToken", {"Authorization": f"SOTicket {tickets[0]}"}
+        )
+        agent_token = agent.json()["Token"]
+        self.visitor_secrets["agent stream token"] = agent_token
+        # Refused query credentials (the old ways), over plain GETs.
+        await self.send("GET", f"/api/v1/ChatEvents/Visitor?sessionKey={quote(key)}")
+        await self.send("GET", f"/api/v1/ChatEvents?ticket={quote(tickets[0])}")
+        if not real:
+            return  # an in-process transport buffers whole answers: streams need a socket
+        # SSE with a token: opens, then we leave.
+        async with self.client.stream("GET", f"/api/v1/ChatEvents/Visitor?token={quote(tokens[0])}") as r:
+            assert r.status_code == 200
+            async for _ in r.aiter_lines():
+                break
+        # WebSockets: a token, a spent token, and the old query credentials.
+        ws = str(self.client.base_url).replace("http://", "ws://")
+        async with ws_connect(f"{ws}/api/v1/ChatEvents/Visitor/ws?token={quote(tokens[1])}") as socket:
+            await asyncio.wait_for(socket.recv(), 10)
+        async with ws_connect(f"{ws}/api/v1/ChatEvents/ws?token={quote(agent_token)}") as socket:
+            await asyncio.wait_for(socket.recv(), 10)
+        for url in (
+            f"{ws}/api/v1/ChatEvents/Visitor/ws?token={quote(tokens[0])}",
+            f"{ws}/api/v1/ChatEvents/Visitor/ws?sessionKey={quote(key)}",
+            f"{ws}/api/v1/ChatEvents/ws?ticket={quote(tickets[0], safe='')}",
+            f"{ws}/api/v1/ChatEvents/ws?xsrf={quote(tickets[0], safe='')}&token={quote(tokens[2])}",
+        ):
+            with contextlib.suppress(InvalidStatus):
+                async with ws_connect(url) as socket:
+                    await asyncio.wait_for(socket.recv(), 10)
+
 
 def _assert_clean(where: str, texts: dict[str, str], secrets: dict[str, str]) -> None:
     problems = []
@@ -208,7 +265,8 @@ async def test_no_secret_in_logs_or_bodies_in_process(
     async with asgi_client(app) as client:
         session = Session(client)
         await session.run(tickets, revoked)
-    secrets = secrets_for([*tickets, revoked], session.cookies)
+        await session.visitor_and_streams(tickets, real=False)
+    secrets = {**secrets_for([*tickets, revoked], session.cookies), **session.visitor_secrets}
     # Everything the server side logged (the test's own httpx client logs its URLs: not ours).
     records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
     log_text = "\n".join(
@@ -241,13 +299,16 @@ async def test_no_secret_in_a_real_servers_output(db: SqlDatabase, db_url: str, 
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
             session = Session(client)
             await session.run(tickets, revoked)
+            await session.visitor_and_streams(tickets, real=True)
     finally:
         server.stop()
     # `--demo` announces the demo users' published passwords (README); that banner is the one
     # line allowed to name them.
     log = "\n".join(line for line in server.log().splitlines() if not line.startswith("Demo data loaded:"))
     assert "Uvicorn running" in log or "Application startup complete" in log, log[-2000:]
-    secrets = secrets_for([*tickets, revoked], session.cookies)
+    secrets = {**secrets_for([*tickets, revoked], session.cookies), **session.visitor_secrets}
+    # The handshake lines are there (so the search below looks at them), credentials redacted.
+    assert "WebSocket /api/v1/ChatEvents" in log, log[-2000:]
     _assert_clean("server output", {"stdout+stderr": log}, secrets)
     _assert_clean("server responses", {f"response {i}": b for i, b in enumerate(session.bodies)}, secrets)
     report(
