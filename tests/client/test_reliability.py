@@ -20,6 +20,7 @@ from sochat_client import (
     SoTicket,
     TransportError,
     Unauthorized,
+    ValidationError,
 )
 from tests.client.conftest import Live, asgi
 
@@ -187,3 +188,22 @@ async def test_other_posts_are_not_retried(live: Live) -> None:
         with pytest.raises(TransportError):
             await c.default_session()
         assert Broken.calls == 1 + 4
+
+
+async def test_an_agents_internal_error_object_is_an_error() -> None:
+    seen: list[httpx.Request] = []
+    quirk = {
+        "Message": "The request is invalid.",
+        "MessageDetail": "The parameters dictionary contains a null entry for 'chatSessionEntityId'",
+    }
+    answers = [
+        httpx.Response(200, json=quirk),
+        httpx.Response(200, json={"Message": "hi", "ChatMessageId": 3}),
+    ]
+    async with AsyncClient("http://x", transport=scripted(answers, seen)) as c:
+        with pytest.raises(ValidationError) as caught:
+            await c.chat_agent.get_chat_session_entity(1)
+        assert "null entry" in caught.value.message
+        message = await c.chat_agent.add_chat_message(1, "hi")  # a carrier with a Message is fine
+        assert message is not None
+        assert message.ChatMessageId == 3

@@ -150,12 +150,12 @@ class _AsyncCore:
         return True
 
     def _decode(self, r: httpx.Response, tp: type[T]) -> T:
-        return convert(loads(r.content), tp, self._opts.zone())
+        return convert(b.check_body(r, loads(r.content)), tp, self._opts.zone())
 
     def _decode_or_none(self, r: httpx.Response, tp: type[T]) -> T | None:
         if r.status_code in (204, 304) or not r.content:
             return None
-        raw = loads(r.content)
+        raw = b.check_body(r, loads(r.content))
         return None if raw is None else convert(raw, tp, self._opts.zone())
 
     async def _get(self, path: str, tp: type[T], params: Mapping[str, Any] | None = None) -> T:

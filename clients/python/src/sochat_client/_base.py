@@ -152,6 +152,17 @@ def raise_for(response: httpx.Response) -> None:
     )
 
 
+def check_body(response: httpx.Response, raw: Any) -> Any:
+    """NetServer's agents may answer 200 with an internal error object
+    (``{"Message": "The request is invalid.", "MessageDetail": ...}``) instead of a carrier:
+    raise it as the BadRequest it is rather than decode an empty carrier from it."""
+    quirk = {"Message", "MessageDetail", "ExceptionMessage"}
+    if isinstance(raw, dict) and "Message" in raw and len(raw) > 1 and set(raw) <= quirk:
+        body = {"ErrorType": "InvalidRequest", **raw}
+        raise error_from(400, body, method=response.request.method, url=str(response.request.url))
+    return raw
+
+
 def patch_body(changes: Any) -> Any:
     """JSON Patch (a list of ``{"op", "path", "value"}``) or Merge Patch (an object):
     the server tells them apart by shape."""
