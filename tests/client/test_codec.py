@@ -217,3 +217,10 @@ def test_visitor_carriers_match_the_servers() -> None:
     theirs = {c.__name__: c for c in server.VISITOR_CARRIERS}
     for cls in VISITOR_CARRIERS:
         assert list(cls.__struct_fields__) == list(theirs[cls.__name__].__struct_fields__), cls.__name__
+
+
+def test_event_envelopes_have_the_servers_members() -> None:
+    from sochat.api.routes.events import ChatEventEnvelope
+    from sochat_client import ChatEvent
+
+    assert set(ChatEventEnvelope.__struct_fields__) <= set(ChatEvent.__struct_fields__)

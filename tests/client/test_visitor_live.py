@@ -94,6 +94,7 @@ async def test_a_visitor_chats_with_an_agent(live: Live, api: AsyncClient) -> No
             assert all(m.ChatMessageId > sent.ChatMessageId for m in newer)
 
             await v.typing(True)
+            await wait_for(agent_events, lambda e: e.CustomerIsTyping)
             typing = await api.get_session(sid)
             assert typing is not None
             assert "CustomerIsTyping" in str(typing.Flags) or typing.Flags == 0

@@ -690,6 +690,10 @@ class ChatEvent(Plain):
     ChangedByAssociateId: int = 0
     Changes: list[str] = []
     Cursor: int = 0
+    # sochat: who is typing now (the wire Flags cannot show a typing customer, whose
+    # SuperOffice flag value is 0).
+    CustomerIsTyping: bool = False
+    UserIsTyping: bool = False
     # A ChatSessionEntity, a ChatMessage or None (msgspec cannot declare an untagged union
     # of two carriers; the client decodes it by ``Event``): use ``session`` / ``message``.
     Data: Any = None
