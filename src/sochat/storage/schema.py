@@ -607,6 +607,8 @@ oidc_identity = Table(
     Column(
         "associate_id", Integer, ForeignKey("associate.id", ondelete="CASCADE"), nullable=False, index=True
     ),
+)
+
 quick_reply = Table(
     "quick_reply",
     metadata,
