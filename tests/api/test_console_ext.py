@@ -76,3 +76,15 @@ async def test_crm_search_finds_persons_and_companies(client: httpx.AsyncClient)
     assert (await client.get("/api/v1/CrmSearch", params={"term": "k"}, headers=me)).status_code == 400
     r = await client.get("/api/v1/CrmSearch", params={"term": "kari"}, headers={**J, "Authorization": ADM0})
     assert r.status_code == 403
+
+
+async def test_a_nul_character_in_a_quick_reply_is_a_400_on_both_engines(client: httpx.AsyncClient) -> None:
+    # Found by the hostile-input sweep: PostgreSQL cannot store NUL, which made PUT answer 500.
+    h = {"Authorization": "Basic dGplMDpUamUw", "Content-Type": "application/json"}
+    created = await client.post("/api/v1/QuickReply", json={"Name": "Hi", "Content": "Hello!"}, headers=h)
+    assert created.status_code == 200, created.text
+    rid = created.json()["QuickReplyId"]
+    for body in ({"Name": "a\u0000b", "Content": "x"}, {"Name": "n", "Content": "x\u0000"}):
+        assert (await client.post("/api/v1/QuickReply", json=body, headers=h)).status_code == 400
+        assert (await client.put(f"/api/v1/QuickReply/{rid}", json=body, headers=h)).status_code == 400
+    assert (await client.get(f"/api/v1/QuickReply/{rid}", headers=h)).json()["Name"] == "Hi"

@@ -546,7 +546,9 @@ def test_edits_survive_an_ended_session_and_a_language_switch(
         page.get_by_label("Taal van de pagina").select_option("en")
 
         # The session ends (signed out elsewhere): saving asks to sign in again, then saves.
-        assert page.request.post(f"{base_url}/api/logout").status == 204
+        xsrf = next(c["value"] for c in page.context.cookies() if c["name"] == "XSRF-TOKEN")
+        ended = page.request.post(f"{base_url}/api/logout", headers={"X-XSRF-TOKEN": xsrf})
+        assert ended.status == 204
         page.get_by_role("button", name="Save").click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_contain_text("Your session has ended")

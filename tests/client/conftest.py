@@ -66,7 +66,12 @@ async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
 @pytest.fixture
 async def live(demo_db: Database, tmp_path: Path) -> AsyncIterator[Live]:
     settings = Settings.from_env(
-        {}, max_body_bytes=65536, push_heartbeat_seconds=0.3, files_dir=str(tmp_path / "files")
+        {},
+        max_body_bytes=65536,
+        push_heartbeat_seconds=0.3,
+        files_dir=str(tmp_path / "files"),
+        # The example receiver listens on loopback: the operator allow-lists it (issue 16 item 1).
+        webhook_allowed_hosts=("127.0.0.1",),
     )
     services = build_services(settings, demo_db, SqlArchive(demo_db), broker=MemoryBroker())  # type: ignore[arg-type]
     assert isinstance(demo_db, SqlDatabase)

@@ -769,7 +769,7 @@ class VisitorOfflineStart(VisitorStart):
 class VisitorSession(Plain):
     SessionId: Int32 = 0
     TopicId: Int32 = 0
-    Status: ChatSessionStatusName = "Unknown"
+    Status: ChatSessionStatusName = "Invalid"
     CustomerAlias: Str64 = ""
     CustomerName: Str255 = ""
     QueuePosition: Int32 = 0

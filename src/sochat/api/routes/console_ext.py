@@ -41,6 +41,9 @@ def _text(body: Any, name: str) -> str:
         raise MissingParameter("SR_MISSING_PARAMETER", name=name)
     if not isinstance(value, str):
         raise InvalidInput("SR_INVALID_VALUE", field=name, detail="must be a string")
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL (a 500 there otherwise); as binding.py refuses it elsewhere.
+        raise InvalidInput("SR_INVALID_VALUE", field=name, detail="contains a NUL character")
     return value
 
 
